@@ -1,0 +1,362 @@
+"""``BCEMultiLabelClassifier``: the scikit-learn face of the model.
+
+Only the estimator API lives here: validation, target encoding, fitted
+attributes and predictions. The loss, the network and the solver are in
+their own modules.
+"""
+
+import numpy as np
+from scipy.special import expit, log_expit, logsumexp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+
+from . import _validation
+from ._loss import bce_coefficients, smooth_targets
+from ._network import ParameterLayout, allocate_activations, forward, initial_parameters
+from ._objective import BCEObjective
+from ._solver import minimize_objective
+
+
+class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
+    r"""Multi-label classifier trained with binary cross-entropy.
+
+    A linear model (``hidden_layer_sizes=()``, the default) or a multi-layer
+    perceptron with one sigmoid output per label. Each output answers its own
+    yes/no question, so a sample can have any number of labels, and targets
+    may be probabilities (soft labels) rather than 0/1.
+
+    The parameters minimize the weighted mean, over samples, of the mean BCE
+    over the :math:`K` labels of a sample, plus an L2 penalty on the weights
+    (not on the intercepts):
+
+    .. math::
+
+        J = \frac{1}{\sum_n w_n} \sum_n w_n \ell_n
+            + \frac{\alpha}{2 K \sum_n w_n} \sum_l \lVert W_l \rVert_F^2,
+        \qquad
+        \ell_n = -\frac{1}{K} \sum_{k=1}^{K}
+            \left[y_{nk} \log p_{nk} + (1 - y_{nk}) \log (1 - p_{nk})\right],
+
+    computed from the logits with a stable softplus. This is scikit-learn's
+    ``MLPClassifier`` objective (which sums over the labels) divided by
+    :math:`K`: the same ``alpha`` gives the same model as ``MLPClassifier``
+    and, for the linear model, the same fit per label as
+    ``LogisticRegression(C=1/alpha)``, while ``loss_`` reads as the mean BCE.
+    It is minimized by L-BFGS-B (``scipy.optimize.minimize``) with an exact
+    analytic gradient.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=()
+        Sizes of the hidden layers; ``()`` is the linear model
+        ``logits = X W + b``.
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+        Activation of the hidden layers (the output is always sigmoid).
+    alpha : float, default=1.0
+        L2 penalty strength, scaled as in ``MLPClassifier`` (``alpha = 1/C``
+        of ``LogisticRegression``).
+    solver : {"lbfgs", "newton-cg"}, default="lbfgs"
+        ``"lbfgs"``: L-BFGS-B, for every model. ``"newton-cg"``: trust-region
+        Newton-CG with exact Hessian-vector products, for the linear model
+        when a tight ``tol`` is wanted.
+    max_iter : int, default=500
+        Maximum number of solver iterations.
+    max_fun : int, default=15000
+        Maximum number of objective evaluations (L-BFGS).
+    tol : float, default=1e-5
+        Stop when the largest absolute entry of the gradient is below ``tol``.
+    pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
+        Weight of the positive term of each label's BCE,
+        ``-[p_k y log p + (1 - y) log(1 - p)]`` as in PyTorch's
+        ``BCEWithLogitsLoss``. ``"balanced"`` uses ``n_negative / n_positive``
+        of each label in the (weighted) training data.
+    class_weight : None, "balanced" or dict, default=None
+        Weights of the classes of a 1-D ``y``, as in scikit-learn; multiplies
+        ``sample_weight``.
+    missing_labels : {"error", "ignore"}, default="error"
+        With ``"ignore"``, NaN entries of a 2-D ``y`` are left out of the loss:
+        a sample's mean runs over its observed labels and a sample with none
+        does not count. With ``"error"``, NaN in ``y`` raises a ``ValueError``.
+    label_smoothing : float in [0, 1), default=0.0
+        Targets become ``y (1 - s) + 0.5 s`` before the loss.
+    threshold : float or array-like of shape (n_labels,), default=0.5
+        ``predict`` gives a label (or the positive class) where its
+        probability is strictly above the threshold; one per label is allowed.
+        Ignored for multiclass ``y`` (``predict`` is the argmax).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the MLP's initial weights (the linear model starts at zero).
+    warm_start : bool, default=False
+        Start from the previous solution when refitting the same shapes.
+    verbose : int, default=0
+        Print the objective every 10 iterations and a final summary.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray of shape (n_in, n_out)
+        Weight matrix of each layer, in the dtype of ``X`` (float32 or float64).
+    intercepts_ : list of ndarray of shape (n_out,)
+        Intercept vector of each layer.
+    classes_ : ndarray
+        For 1-D ``y``, the class labels. For 2-D ``y``, the label names: the
+        column names of a ``DataFrame`` ``y``, else ``0, ..., n_labels - 1``;
+        ``pd.DataFrame(clf.predict(X), columns=clf.classes_)`` is a labelled
+        prediction.
+    n_outputs_ : int
+        Number of sigmoid outputs (labels, classes, or 1 for binary ``y``).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit, when ``X`` has string column names.
+    pos_weight_ : ndarray of shape (n_outputs_,) or None
+        The positive weights used in the loss.
+    n_iter_ : int
+        Number of solver iterations.
+    loss_ : float
+        Objective :math:`J` at the solution.
+    loss_curve_ : list of float
+        Objective after each iteration.
+
+    See Also
+    --------
+    skbce.metrics.binary_cross_entropy : The BCE metric, same formula.
+    skbce.bce_score : Scorer for model selection.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbce import BCEMultiLabelClassifier
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    >>> Y = np.array([[0, 1], [1, 0], [1, 1], [0, 0]])
+    >>> clf = BCEMultiLabelClassifier(alpha=0.01).fit(X, Y)
+    >>> clf.predict(X)
+    array([[0, 1],
+           [1, 0],
+           [1, 1],
+           [0, 0]])
+    >>> clf.predict_proba(X).shape
+    (4, 2)
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(),
+        *,
+        activation="relu",
+        alpha=1.0,
+        solver="lbfgs",
+        max_iter=500,
+        max_fun=15000,
+        tol=1e-5,
+        pos_weight=None,
+        class_weight=None,
+        missing_labels="error",
+        label_smoothing=0.0,
+        threshold=0.5,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.solver = solver
+        self.max_iter = max_iter
+        self.max_fun = max_fun
+        self.tol = tol
+        self.pos_weight = pos_weight
+        self.class_weight = class_weight
+        self.missing_labels = missing_labels
+        self.label_smoothing = label_smoothing
+        self.threshold = threshold
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training inputs. float32 input gives float32 parameters.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            A 0/1 label-indicator matrix, a matrix of probabilities in [0, 1]
+            (NaN for a missing label with ``missing_labels="ignore"``), or
+            1-D binary or multiclass labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : BCEMultiLabelClassifier
+            The fitted estimator.
+        """
+        hidden = _validation.check_hyperparameters(self)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        warm = self.warm_start and hasattr(self, "coefs_")
+        previous_n_features = getattr(self, "n_features_in_", None)
+        X = validate_data(
+            self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=True
+        )
+        targets, classes, target_type = _validation.encode_targets(y, self.missing_labels)
+        check_consistent_length(X, targets)
+        n_samples, n_features = X.shape
+        n_outputs = targets.shape[1]
+        weight = _validation.check_sample_weight(sample_weight, n_samples)
+        class_weight = _validation.class_sample_weight(
+            self.class_weight, targets, classes, target_type
+        )
+        if class_weight is not None:
+            weight = weight * class_weight
+        pos_weight = _validation.resolve_pos_weight(self.pos_weight, targets, weight)
+        targets = smooth_targets(targets, self.label_smoothing)
+        A, B, weight_sum = bce_coefficients(targets, weight, pos_weight, dtype=X.dtype)
+
+        layout = ParameterLayout((n_features, *hidden, n_outputs))
+        if warm:
+            theta0 = self._warm_start_parameters(layout, previous_n_features)
+        else:
+            theta0 = initial_parameters(
+                layout, self.activation, check_random_state(self.random_state), X.dtype
+            )
+        objective = BCEObjective(
+            X, A, B, layout, self.activation, self.alpha / (n_outputs * weight_sum)
+        )
+        result = minimize_objective(
+            objective, theta0, solver=self.solver, max_iter=self.max_iter,
+            max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+        )
+        if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
+            raise ValueError(
+                "The fit diverged to non-finite parameters; scale the features "
+                "(e.g. StandardScaler) or increase alpha."
+            )
+        coefs, intercepts = layout.unpack(result.theta.astype(X.dtype))
+        self.coefs_ = [c.copy() for c in coefs]
+        self.intercepts_ = [b.copy() for b in intercepts]
+        self.classes_ = classes
+        self.n_outputs_ = n_outputs
+        self.pos_weight_ = pos_weight
+        self.n_iter_ = result.n_iter
+        self.loss_ = result.value
+        self.loss_curve_ = result.loss_curve
+        self._target_type = target_type
+        return self
+
+    def _warm_start_parameters(self, layout, previous_n_features):
+        old_sizes = (previous_n_features, *(b.shape[0] for b in self.intercepts_))
+        if old_sizes != layout.layer_sizes:
+            raise ValueError(
+                "warm_start=True needs the same layer sizes (features, hidden "
+                f"layers, labels) as the previous fit: {old_sizes} before, "
+                f"{layout.layer_sizes} now. Set warm_start=False to start afresh."
+            )
+        return layout.pack(self.coefs_, self.intercepts_)
+
+    def _logits(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=False
+        )
+        dtype = X.dtype
+        coefs = [c.astype(dtype, copy=False) for c in self.coefs_]
+        intercepts = [b.astype(dtype, copy=False) for b in self.intercepts_]
+        layout = ParameterLayout((X.shape[1], *(b.shape[0] for b in intercepts)))
+        buffers = allocate_activations(layout, X.shape[0], dtype)
+        return forward(X, coefs, intercepts, self.activation, buffers)
+
+    def decision_function(self, X):
+        """Return the logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One logit per label; 1-D for binary ``y``, where it is the logit
+            of ``classes_[1]``.
+        """
+        raw = self._logits(X)
+        return raw[:, 0].copy() if self._target_type == "binary" else raw
+
+    def predict_proba(self, X):
+        """Return probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs) or (n_samples, 2)
+            Multilabel: the probability of each label (rows need not sum to
+            1). Binary: the probabilities of ``classes_[0]`` and
+            ``classes_[1]``. Multiclass: the per-class sigmoids normalized to
+            sum to 1.
+        """
+        raw = self._logits(X)
+        if self._target_type == "binary":
+            return np.column_stack([expit(-raw[:, 0]), expit(raw[:, 0])])
+        proba = expit(raw, out=raw)
+        if self._target_type == "multiclass":
+            proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def predict_log_proba(self, X):
+        """Return the logarithm of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        ndarray of the shape of :meth:`predict_proba`
+        """
+        raw = self._logits(X)
+        if self._target_type == "binary":
+            return np.column_stack([log_expit(-raw[:, 0]), log_expit(raw[:, 0])])
+        log_proba = log_expit(raw)
+        if self._target_type == "multiclass":
+            log_proba -= logsumexp(log_proba, axis=1, keepdims=True)
+        return log_proba
+
+    def predict(self, X):
+        """Predict labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Multilabel: a 0/1 integer indicator matrix, 1 where the
+            probability is above ``threshold``. Binary: ``classes_[1]`` where
+            its probability is above ``threshold``. Multiclass: the class of
+            highest probability.
+        """
+        if self._target_type == "multiclass":
+            return self.classes_[np.argmax(self._logits(X), axis=1)]
+        threshold = _validation.check_threshold(self.threshold, self.n_outputs_)
+        if self._target_type == "binary":
+            positive = self.predict_proba(X)[:, 1] > threshold.reshape(-1)[0]
+            return self.classes_[positive.astype(int)]
+        return (self.predict_proba(X) > threshold).astype(np.int64)

@@ -1,0 +1,121 @@
+"""Loss plus penalty as one function of the flat parameter vector.
+
+``BCEObjective(theta) -> (value, gradient)`` is what
+``scipy.optimize.minimize(jac=True)`` calls. It owns its scratch buffers and
+reuses them across calls, and it never writes into an estimator.
+"""
+
+import numpy as np
+from scipy import sparse
+
+from ._loss import hessian_weights, loss_gradient
+from ._network import allocate_activations, backward, forward
+
+
+class BCEObjective:
+    r"""Regularized BCE of a linear model or MLP, as a function of ``theta``.
+
+    .. math::
+
+        J(\theta) = \sum_{nk} A_{nk}\, \mathrm{softplus}(Z_{nk}) - B_{nk} Z_{nk}
+        + \frac{\lambda}{2} \sum_l \lVert W_l \rVert^2
+
+    where ``Z`` are the network's logits and ``A``, ``B`` come from
+    :func:`skbce._loss.bce_coefficients`. Intercepts are not penalized.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training inputs, float32 or float64; never copied.
+    A, B : ndarray
+        Loss coefficients, in the dtype of ``X``.
+    layout : ParameterLayout
+        The network's parametrization.
+    activation : str
+        Hidden activation.
+    l2 : float
+        Penalty strength ``lambda`` (``alpha / (n_outputs * weight_sum)`` for
+        the estimator's objective).
+    """
+
+    def __init__(self, X, A, B, layout, activation, l2):
+        self.X = X
+        self.A = A
+        self.B = B
+        self.layout = layout
+        self.activation = activation
+        self.l2 = float(l2)
+        self.dtype = X.dtype
+        n_samples = X.shape[0]
+        self._activations = allocate_activations(layout, n_samples, self.dtype)
+        self._grad_logits = np.empty((n_samples, layout.layer_sizes[-1]), dtype=self.dtype)
+        self._grad = np.empty(layout.n_params, dtype=self.dtype)
+
+    def _parameters(self, theta):
+        return self.layout.unpack(np.asarray(theta, dtype=self.dtype))
+
+    def logits(self, theta):
+        """Return the logits ``Z`` at ``theta`` (a scratch buffer: copy to keep it)."""
+        coefs, intercepts = self._parameters(theta)
+        return forward(self.X, coefs, intercepts, self.activation, self._activations)
+
+    def loss_gradient(self, theta):
+        """Return ``J(theta)`` and its gradient.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Flat parameters (any float dtype; the network runs in ``X``'s).
+
+        Returns
+        -------
+        value : float
+        gradient : ndarray of shape (n_params,), float64
+        """
+        coefs, intercepts = self._parameters(theta)
+        raw = forward(self.X, coefs, intercepts, self.activation, self._activations)
+        value, grad_logits = loss_gradient(raw, self.A, self.B, self._grad_logits)
+        grad_coefs, grad_intercepts = self.layout.unpack(self._grad)
+        backward(
+            self.X, coefs, self.activation, self._activations, grad_logits,
+            grad_coefs, grad_intercepts,
+        )
+        if self.l2 > 0:
+            for coef, grad_coef in zip(coefs, grad_coefs):
+                value += 0.5 * self.l2 * float(np.vdot(coef, coef))
+                grad_coef += self.l2 * coef
+        # The solver may keep the array it is given: hand it a fresh float64 one.
+        return value, self._grad.astype(np.float64)
+
+    __call__ = loss_gradient
+
+    def hessp(self, theta, vector):
+        """Return the Hessian-vector product ``H(theta) @ vector`` (linear model only).
+
+        For ``Z = X W + b`` the Hessian is ``[X 1]^T D [X 1]`` per output with
+        ``D = A sigmoid(Z) (1 - sigmoid(Z))``, plus ``lambda`` on the weights.
+
+        Parameters
+        ----------
+        theta, vector : ndarray of shape (n_params,)
+
+        Returns
+        -------
+        ndarray of shape (n_params,), float64
+        """
+        if self.layout.n_layers != 1:
+            raise NotImplementedError("Hessian products are for the linear model only.")
+        raw = self.logits(theta)
+        weights = hessian_weights(raw, self.A)
+        (direction_coef,), (direction_intercept,) = self._parameters(vector)
+        direction_logits = self.X @ direction_coef
+        if sparse.issparse(direction_logits):
+            direction_logits = direction_logits.toarray()
+        direction_logits += direction_intercept
+        direction_logits *= weights
+        out = np.empty(self.layout.n_params, dtype=self.dtype)
+        (out_coef,), (out_intercept,) = self.layout.unpack(out)
+        out_coef[...] = self.X.T @ direction_logits
+        np.sum(direction_logits, axis=0, out=out_intercept)
+        out_coef += self.l2 * direction_coef
+        return out.astype(np.float64)

@@ -1,0 +1,236 @@
+"""The binary cross-entropy metric and the ``bce_score`` scorer."""
+
+import numbers
+
+import numpy as np
+from sklearn.preprocessing import label_binarize
+from sklearn.utils.metadata_routing import MetadataRequest
+
+from ._validation import check_sample_weight
+
+__all__ = ["bce_score", "binary_cross_entropy", "make_bce_scorer"]
+
+
+def _as_float_array(values, name):
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numeric probabilities in [0, 1].") from None
+    return array
+
+
+def binary_cross_entropy(y_true, y_prob, *, sample_weight=None, pos_weight=None, eps="auto"):
+    r"""Mean binary cross-entropy of predicted probabilities.
+
+    For each sample, the BCE is averaged over its observed labels; the
+    result is the weighted mean of those per-sample values:
+
+    .. math::
+
+        \mathrm{BCE} = \frac{1}{\sum_n w_n} \sum_n w_n \frac{1}{|O_n|}
+        \sum_{k \in O_n} -\left[p_k\, y_{nk} \log q_{nk}
+        + (1 - y_{nk}) \log (1 - q_{nk})\right]
+
+    where :math:`O_n` are the labels of sample :math:`n` whose ``y_true`` is
+    not NaN (samples with none are left out) and :math:`p_k` the positive
+    weights (1 by default). It is the training loss of
+    :class:`~skbce.BCEMultiLabelClassifier` without the penalty, and equals
+    :func:`sklearn.metrics.log_loss` on 1-D binary input.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
+        Targets in [0, 1]: 0/1 labels or probabilities (soft labels); NaN
+        marks a missing label.
+    y_prob : array-like of shape (n_samples,) or (n_samples, n_labels)
+        Predicted probabilities of the positive outcome of each label. For
+        1-D ``y_true``, an array of shape (n_samples, 2) (as
+        ``predict_proba`` returns for binary problems) is also accepted, its
+        second column being used.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights.
+    pos_weight : array-like of shape (n_labels,), default=None
+        Weight of the positive term of each label.
+    eps : float or "auto", default="auto"
+        Probabilities are clipped to ``[eps, 1 - eps]`` so that a confident
+        mistake costs a large but finite amount; ``"auto"`` uses the machine
+        epsilon of ``y_prob``'s dtype (float64 unless float32 is given).
+
+    Returns
+    -------
+    float
+        The mean BCE (lower is better).
+
+    Examples
+    --------
+    >>> from skbce.metrics import binary_cross_entropy
+    >>> y_true = [[0, 1], [0, 0]]
+    >>> y_prob = [[0.6, 0.4], [0.4, 0.6]]
+    >>> round(binary_cross_entropy(y_true, y_prob), 4)
+    0.8149
+    >>> round(binary_cross_entropy(y_true, y_prob, sample_weight=[1, 0]), 4)
+    0.9163
+    """
+    prob_dtype = getattr(y_prob, "dtype", None)
+    y_true = _as_float_array(y_true, "y_true")
+    y_prob = _as_float_array(y_prob, "y_prob")
+    if y_true.ndim == 1 and y_prob.ndim == 2 and y_prob.shape[1] == 2:
+        y_prob = y_prob[:, 1]
+    if y_true.ndim not in (1, 2) or y_true.shape != y_prob.shape:
+        raise ValueError(
+            f"y_true and y_prob must have the same 1-D or 2-D shape; got "
+            f"{y_true.shape} and {y_prob.shape}."
+        )
+    if y_true.ndim == 1:
+        y_true, y_prob = y_true[:, None], y_prob[:, None]
+    if y_true.size == 0:
+        raise ValueError("y_true is empty: the BCE of no sample is undefined.")
+    if not np.isfinite(y_prob).all() or y_prob.min() < 0 or y_prob.max() > 1:
+        raise ValueError("y_prob must hold probabilities in [0, 1] (no NaN or infinity).")
+    observed = ~np.isnan(y_true)
+    observed_values = y_true[observed]
+    if observed_values.size == 0:
+        raise ValueError("y_true has no observed (non-NaN) label.")
+    if not np.isfinite(observed_values).all() or observed_values.min() < 0 or observed_values.max() > 1:
+        raise ValueError("y_true must hold targets in [0, 1] (NaN for a missing label).")
+    if eps == "auto":
+        eps = np.finfo(prob_dtype if prob_dtype == np.float32 else np.float64).eps
+    elif not isinstance(eps, numbers.Real) or not 0 <= eps < 0.5:
+        raise ValueError(f"eps must be 'auto' or a float in [0, 0.5); got {eps!r}.")
+    n_samples, n_labels = y_true.shape
+    weight = check_sample_weight(sample_weight, n_samples)
+    if pos_weight is None:
+        pos_weight = np.ones(n_labels)
+    else:
+        pos_weight = _as_float_array(pos_weight, "pos_weight")
+        if pos_weight.shape != (n_labels,) or (pos_weight < 0).any():
+            raise ValueError(
+                f"pos_weight must hold {n_labels} non-negative weights, one per label."
+            )
+    q = np.clip(y_prob, eps, 1 - eps)
+    y = np.where(observed, y_true, 0.0)
+    with np.errstate(divide="ignore"):  # log(0) only where its factor is 0 (eps=0)
+        positive = np.where(y > 0, y * np.log(q), 0.0)
+        negative = np.where(y < 1, (1 - y) * np.log1p(-q), 0.0)
+    elementwise = -(pos_weight * positive + negative) * observed
+    n_observed = observed.sum(axis=1)
+    counted = n_observed > 0
+    per_sample = elementwise[counted].sum(axis=1) / n_observed[counted]
+    weight = weight[counted]
+    if weight.sum() == 0:
+        raise ValueError("Every sample with an observed label has a zero weight.")
+    return float(np.dot(weight, per_sample) / weight.sum())
+
+
+def _positive_probabilities(estimator, X):
+    """Probabilities of each output, shaped like the encoded targets."""
+    proba = estimator.predict_proba(X)
+    if isinstance(proba, list):  # e.g. MultiOutputClassifier: one (n, 2) per label
+        return np.column_stack([p[:, 1] for p in proba])
+    return np.asarray(proba)
+
+
+def _encode_like_estimator(y_true, classes, proba):
+    """Targets in [0, 1] matching ``proba``'s columns, using ``classes``."""
+    if getattr(y_true, "ndim", np.ndim(y_true)) == 2:
+        return y_true
+    y_true = np.asarray(y_true)
+    if proba.shape[1] == 2 and len(classes) == 2:
+        is_class = np.isin(y_true, classes)
+        if is_class.all():
+            return (y_true == classes[1]).astype(np.float64)
+        # Soft binary targets: probabilities of classes_[1] = 1.
+        return y_true
+    return label_binarize(y_true, classes=classes)
+
+
+class _BCEScorer:
+    """Negative mean BCE of ``estimator.predict_proba(X)`` against ``y``."""
+
+    def __init__(self, pos_weight=None, eps="auto"):
+        self.pos_weight = pos_weight
+        self.eps = eps
+        self._request_sample_weight = True
+
+    def __call__(self, estimator, X, y_true, sample_weight=None):
+        proba = _positive_probabilities(estimator, X)
+        target = _encode_like_estimator(y_true, getattr(estimator, "classes_", None), proba)
+        if proba.ndim == 2 and proba.shape[1] == 2 and np.ndim(target) == 1:
+            proba = proba[:, 1]
+        return -binary_cross_entropy(
+            target, proba, sample_weight=sample_weight, pos_weight=self.pos_weight,
+            eps=self.eps,
+        )
+
+    def set_score_request(self, *, sample_weight=True):
+        """Set whether ``sample_weight`` is routed to this scorer.
+
+        Parameters
+        ----------
+        sample_weight : bool, default=True
+            Request (True) or refuse (False) ``sample_weight`` when metadata
+            routing is enabled.
+
+        Returns
+        -------
+        self : object
+            The scorer.
+        """
+        self._request_sample_weight = bool(sample_weight)
+        return self
+
+    def get_metadata_routing(self):
+        """Return the metadata this scorer asks for: ``sample_weight`` by default.
+
+        Returns
+        -------
+        sklearn.utils.metadata_routing.MetadataRequest
+            The request.
+        """
+        request = MetadataRequest(owner=type(self).__name__)
+        request.score.add_request(param="sample_weight", alias=self._request_sample_weight)
+        return request
+
+    def __repr__(self):
+        args = [] if self.pos_weight is None else [f"pos_weight={self.pos_weight!r}"]
+        return f"make_bce_scorer({', '.join(args)})"
+
+
+def make_bce_scorer(*, pos_weight=None, eps="auto"):
+    """Build a scorer returning the negative BCE of ``predict_proba``.
+
+    Greater is better, as scikit-learn's model selection expects. The scorer
+    encodes ``y`` with the estimator's ``classes_`` (1-D ``y``) or takes a 2-D
+    ``y`` as the label matrix (NaN for missing labels), and passes
+    ``sample_weight`` on; with metadata routing enabled it requests
+    ``sample_weight``.
+
+    Parameters
+    ----------
+    pos_weight : array-like of shape (n_labels,), default=None
+        Positive weights of :func:`binary_cross_entropy`.
+    eps : float or "auto", default="auto"
+        Clipping of :func:`binary_cross_entropy`.
+
+    Returns
+    -------
+    callable
+        ``scorer(estimator, X, y, sample_weight=None) -> float``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbce import BCEMultiLabelClassifier
+    >>> from skbce.metrics import make_bce_scorer
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> Y = np.array([[0, 1], [0, 1], [1, 0], [1, 0]])
+    >>> clf = BCEMultiLabelClassifier().fit(X, Y)
+    >>> scorer = make_bce_scorer(pos_weight=[2.0, 1.0])
+    >>> bool(scorer(clf, X, Y) < 0)
+    True
+    """
+    return _BCEScorer(pos_weight=pos_weight, eps=eps)
+
+
+bce_score = make_bce_scorer()
+bce_score.__doc__ = """Scorer: negative mean BCE of ``predict_proba``; use ``scoring=bce_score``."""
