@@ -353,10 +353,11 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             its probability is above ``threshold``. Multiclass: the class of
             highest probability.
         """
+        raw = self._logits(X)
         if self._target_type == "multiclass":
-            return self.classes_[np.argmax(self._logits(X), axis=1)]
+            return self.classes_[np.argmax(raw, axis=1)]
         threshold = _validation.check_threshold(self.threshold, self.n_outputs_)
+        proba = expit(raw, out=raw)
         if self._target_type == "binary":
-            positive = self.predict_proba(X)[:, 1] > threshold.reshape(-1)[0]
-            return self.classes_[positive.astype(int)]
-        return (self.predict_proba(X) > threshold).astype(np.int64)
+            return self.classes_[(proba[:, 0] > threshold.reshape(-1)[0]).astype(int)]
+        return (proba > threshold).astype(np.int64)

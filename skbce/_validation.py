@@ -279,7 +279,10 @@ def _encode_2d(y, columns, missing_labels):
         raise _unknown_label_type(
             np.where(missing, 0, y), f" (values from {observed.min()!r} to {observed.max()!r})"
         )
-    classes = np.asarray(list(columns), dtype=object) if columns is not None else np.arange(n_labels)
+    if columns is None:
+        classes = np.arange(n_labels)
+    else:
+        classes = np.asarray(list(columns), dtype=object)
     return y, classes, "multilabel"
 
 

@@ -91,7 +91,8 @@ def binary_cross_entropy(y_true, y_prob, *, sample_weight=None, pos_weight=None,
     observed_values = y_true[observed]
     if observed_values.size == 0:
         raise ValueError("y_true has no observed (non-NaN) label.")
-    if not np.isfinite(observed_values).all() or observed_values.min() < 0 or observed_values.max() > 1:
+    in_range = (observed_values >= 0) & (observed_values <= 1)
+    if not in_range.all():
         raise ValueError("y_true must hold targets in [0, 1] (NaN for a missing label).")
     if eps == "auto":
         eps = np.finfo(prob_dtype if prob_dtype == np.float32 else np.float64).eps
