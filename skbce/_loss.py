@@ -151,6 +151,14 @@ def loss_gradient(raw, A, B, gradient_out=None):
     softplus = np.empty(shape, dtype=raw.dtype)
     negative = np.empty(shape, dtype=bool)
     value = 0.0
+    with np.errstate(under="ignore"):  # exp(-|z|) -> 0 for large |z| is exact enough
+        value = _blocked_kernel(raw, A, B, gradient_out, block, exp_neg_abs, softplus, negative)
+    return value, gradient_out
+
+
+def _blocked_kernel(raw, A, B, gradient_out, block, exp_neg_abs, softplus, negative):
+    n_samples = raw.shape[0]
+    value = 0.0
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
         m = stop - start
@@ -169,7 +177,7 @@ def loss_gradient(raw, A, B, gradient_out=None):
         np.subtract(1, e, out=e, where=neg)  # sigmoid(z) = 1 - sigmoid(-z)
         np.multiply(e, a, out=g)
         g -= b
-    return value, gradient_out
+    return value
 
 
 def hessian_weights(raw, A):
@@ -186,7 +194,8 @@ def hessian_weights(raw, A):
     -------
     ndarray of shape (n_samples, n_outputs)
     """
-    e = np.exp(-np.abs(raw))
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(raw))
     # sigmoid(z) (1 - sigmoid(z)) = e / (1 + e)^2 with e = exp(-|z|): symmetric in z.
     out = e / (1.0 + e) ** 2
     out *= A

@@ -1,0 +1,209 @@
+"""BCEMultiLabelClassifier: targets, equivalences with scikit-learn models, predictions."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+
+from skbce import BCEMultiLabelClassifier, binary_cross_entropy
+
+
+@pytest.fixture
+def multilabel():
+    X, Y = make_multilabel_classification(
+        n_samples=150, n_features=6, n_classes=4, random_state=0
+    )
+    return StandardScaler().fit_transform(X), Y
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+@pytest.mark.parametrize("alpha", [0.3, 5.0])
+def test_linear_model_decouples_into_logistic_regressions(multilabel, alpha, solver):
+    X, Y = multilabel
+    clf = BCEMultiLabelClassifier(alpha=alpha, solver=solver, tol=1e-10, max_iter=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # tol at machine precision
+        clf.fit(X, Y)
+    for k in range(Y.shape[1]):
+        lr = LogisticRegression(C=1 / alpha, tol=1e-12, max_iter=10000).fit(X, Y[:, k])
+        np.testing.assert_allclose(clf.coefs_[0][:, k], lr.coef_[0], atol=1e-4)
+        assert clf.intercepts_[0][k] == pytest.approx(lr.intercept_[0], abs=1e-4)
+
+
+def test_objective_is_mlpclassifier_objective_over_k(multilabel):
+    """Same alpha and random_state: the same starting point, the same model, loss_ / K."""
+    X, Y = multilabel
+    params = dict(hidden_layer_sizes=(5,), activation="tanh", alpha=0.5, random_state=3)
+    ours = BCEMultiLabelClassifier(**params, tol=1e-9, max_iter=3000).fit(X, Y)
+    theirs = MLPClassifier(**params, solver="lbfgs", tol=1e-12, max_iter=3000).fit(X, Y)
+    assert ours.loss_ == pytest.approx(theirs.loss_ / Y.shape[1], rel=1e-5)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-3)
+
+
+def test_target_types_and_output_shapes(multilabel):
+    X, Y = multilabel
+    clf = BCEMultiLabelClassifier().fit(X, Y)
+    assert clf.predict(X).shape == Y.shape and clf.predict(X).dtype.kind == "i"
+    assert clf.predict_proba(X).shape == Y.shape
+    assert clf.decision_function(X).shape == Y.shape
+    np.testing.assert_array_equal(clf.classes_, np.arange(4))
+
+    y_binary = np.where(Y[:, 0] == 1, "yes", "no")
+    clf = BCEMultiLabelClassifier().fit(X, y_binary)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (150, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    assert set(clf.predict(X)) <= {"yes", "no"}
+    assert clf.decision_function(X).shape == (150,)
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba), rtol=1e-10)
+
+    y_multi = Y @ [1, 2, 4, 8] % 5
+    clf = BCEMultiLabelClassifier().fit(X, y_multi)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (150, 5)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba), rtol=1e-10)
+
+
+def test_soft_targets_are_probabilities():
+    """Soft targets: the fitted probabilities approach the target frequency."""
+    rng = np.random.default_rng(0)
+    X = np.repeat(np.eye(3), 200, axis=0)
+    target = np.array([[0.5, 0.1], [0.9, 0.5], [0.2, 0.7]])
+    Y = np.repeat(target, 200, axis=0)
+    clf = BCEMultiLabelClassifier(alpha=1e-6, tol=1e-10).fit(X + 0 * rng.random(X.shape), Y)
+    np.testing.assert_allclose(clf.predict_proba(np.eye(3)), target, atol=1e-3)
+    # A 1-D soft target in [0, 1] is a soft binary problem.
+    clf = BCEMultiLabelClassifier(alpha=1e-6, tol=1e-10).fit(X, Y[:, 0])
+    np.testing.assert_allclose(clf.predict_proba(np.eye(3))[:, 1], target[:, 0], atol=1e-3)
+
+
+@pytest.mark.parametrize("y", [np.array([0.0, 1.5, 0.2]), np.array([[0, 2], [1, 0], [0, 1]])])
+def test_targets_outside_unit_interval_are_rejected(y):
+    X = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(ValueError, match="Unknown label type.*accepts"):
+        BCEMultiLabelClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"hidden_layer_sizes": (4,), "random_state": 0, "max_iter": 20}],
+    ids=["linear", "mlp"],
+)
+def test_sparse_input_matches_dense(multilabel, fmt, params):
+    X, Y = multilabel
+    X = np.where(np.abs(X) < 0.5, 0.0, X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = BCEMultiLabelClassifier(**params).fit(X, Y)
+        sparse_fit = BCEMultiLabelClassifier(**params).fit(sparse.csr_matrix(X).asformat(fmt), Y)
+    np.testing.assert_allclose(sparse_fit.predict_proba(X), dense.predict_proba(X), rtol=1e-6)
+
+
+def test_float32_stays_float32(multilabel):
+    X, Y = multilabel
+    clf = BCEMultiLabelClassifier(hidden_layer_sizes=(4,), random_state=0)
+    clf.fit(X.astype(np.float32), Y)
+    assert all(c.dtype == np.float32 for c in clf.coefs_ + clf.intercepts_)
+    assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
+    clf64 = BCEMultiLabelClassifier().fit(X, Y)
+    clf32 = BCEMultiLabelClassifier().fit(X.astype(np.float32), Y)
+    np.testing.assert_allclose(clf32.coefs_[0], clf64.coefs_[0], atol=1e-3)
+
+
+def test_threshold_per_label(multilabel):
+    X, Y = multilabel
+    clf = BCEMultiLabelClassifier().fit(X, Y)
+    proba = clf.predict_proba(X)
+    threshold = np.array([0.1, 0.5, 0.9, 0.3])
+    clf.set_params(threshold=threshold)
+    np.testing.assert_array_equal(clf.predict(X), (proba > threshold).astype(int))
+    clf.set_params(threshold=[0.5, 0.5])
+    with pytest.raises(ValueError, match="threshold"):
+        clf.predict(X)
+
+
+def test_binary_threshold_moves_decisions():
+    X, y = make_classification(n_samples=200, random_state=0)
+    clf = BCEMultiLabelClassifier(threshold=0.8).fit(X, y)
+    proba = clf.predict_proba(X)[:, 1]
+    np.testing.assert_array_equal(clf.predict(X), (proba > 0.8).astype(int))
+
+
+def test_sample_weight_equals_repetition(multilabel):
+    X, Y = multilabel
+    repeats = np.arange(X.shape[0]) % 3
+    weighted = BCEMultiLabelClassifier(tol=1e-9).fit(X, Y, sample_weight=repeats)
+    repeated = BCEMultiLabelClassifier(tol=1e-9).fit(
+        np.repeat(X, repeats, axis=0), np.repeat(Y, repeats, axis=0)
+    )
+    np.testing.assert_allclose(weighted.coefs_[0], repeated.coefs_[0], atol=1e-6)
+    assert weighted.loss_ == pytest.approx(repeated.loss_, rel=1e-8)
+
+
+def test_loss_is_the_metric_plus_penalty(multilabel):
+    X, Y = multilabel
+    weight = np.linspace(0.5, 2, X.shape[0])
+    clf = BCEMultiLabelClassifier(alpha=0.0).fit(X, Y, sample_weight=weight)
+    bce = binary_cross_entropy(Y, clf.predict_proba(X), sample_weight=weight)
+    assert clf.loss_ == pytest.approx(bce, rel=1e-9)
+
+
+def test_convergence_warning_and_n_iter(multilabel):
+    X, Y = multilabel
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        clf = BCEMultiLabelClassifier(max_iter=2).fit(X, Y)
+    assert clf.n_iter_ == 2
+    assert len(clf.loss_curve_) == 2
+
+
+def test_verbose_prints_progress_and_summary(multilabel, capsys):
+    X, Y = multilabel
+    clf = BCEMultiLabelClassifier(verbose=1).fit(X, Y)
+    out = capsys.readouterr().out
+    assert "Iteration 1, objective" in out
+    assert f"stopped after {clf.n_iter_} iterations" in out
+    assert np.all(np.diff(clf.loss_curve_) <= 1e-12)
+
+
+def test_warm_start_continues(multilabel):
+    X, Y = multilabel
+    clf = BCEMultiLabelClassifier(
+        hidden_layer_sizes=(6,), warm_start=True, max_iter=5, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        first = clf.fit(X, Y).loss_
+        second = clf.fit(X, Y).loss_
+    assert second < first
+    with pytest.raises(ValueError, match="warm_start"):
+        clf.fit(X[:, :3], Y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"alpha": -1.0}, "alpha"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"activation": "softmax"}, "activation"),
+        ({"hidden_layer_sizes": (3, 0)}, "hidden_layer_sizes"),
+        ({"solver": "newton-cg", "hidden_layer_sizes": (3,)}, "newton-cg"),
+        ({"tol": 0.0}, "tol"),
+        ({"threshold": 1.5}, "threshold"),
+        ({"label_smoothing": 1.0}, "label_smoothing"),
+        ({"pos_weight": [-1.0, 1.0]}, "pos_weight"),
+        ({"missing_labels": "drop"}, "missing_labels"),
+    ],
+)
+def test_invalid_hyperparameters_are_named_at_fit(multilabel, params, match):
+    X, Y = multilabel
+    with pytest.raises(ValueError, match=match):
+        BCEMultiLabelClassifier(**params).fit(X, Y)

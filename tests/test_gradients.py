@@ -1,0 +1,146 @@
+"""Analytic gradients against finite differences, for every model shape and loss option."""
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from skbce._loss import bce_coefficients, loss_gradient, reference_loss_gradient, smooth_targets
+from skbce._network import ACTIVATIONS, ParameterLayout, initial_parameters
+from skbce._objective import BCEObjective
+
+from .conftest import five_point_gradient, relative_error
+
+
+def _problem(rng, n_samples=25, n_features=4, n_outputs=3, sparse_x=False, soft=False):
+    X = rng.normal(size=(n_samples, n_features))
+    if sparse_x:
+        X[rng.random(X.shape) < 0.5] = 0.0
+        X = sparse.csr_matrix(X)
+    Y = rng.random((n_samples, n_outputs)) if soft else (rng.random((n_samples, n_outputs)) < 0.4)
+    return X, Y.astype(np.float64)
+
+
+def _objective(X, Y, hidden=(), activation="tanh", alpha=0.0, sample_weight=None,
+               pos_weight=None, smoothing=0.0, seed=0):
+    A, B, weight_sum = bce_coefficients(smooth_targets(Y, smoothing), sample_weight, pos_weight)
+    n_outputs = Y.shape[1]
+    layout = ParameterLayout((X.shape[1], *hidden, n_outputs))
+    objective = BCEObjective(X, A, B, layout, activation, alpha / (n_outputs * weight_sum))
+    theta = initial_parameters(layout, activation, np.random.RandomState(seed))
+    # Move away from the (zero) linear start so every term is exercised.
+    theta = theta + np.random.RandomState(seed + 1).normal(scale=0.5, size=theta.shape)
+    return objective, theta
+
+
+def _assert_gradient_matches(objective, theta):
+    value, grad = objective.loss_gradient(theta)
+    numeric = five_point_gradient(lambda t: objective.loss_gradient(t)[0], theta)
+    assert np.isfinite(value)
+    assert relative_error(grad, numeric) < 1e-6
+
+
+@pytest.mark.parametrize("sparse_x", [False, True], ids=["dense", "sparse"])
+@pytest.mark.parametrize("alpha", [0.0, 0.7])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize(
+    "hidden, activation",
+    [((), "identity")] + [((5,), a) for a in ACTIVATIONS] + [((4, 3), "tanh")],
+)
+def test_gradient_every_model(hidden, activation, weighted, alpha, sparse_x):
+    rng = np.random.default_rng(0)
+    X, Y = _problem(rng, sparse_x=sparse_x)
+    weight = rng.uniform(0.1, 3.0, size=X.shape[0]) if weighted else None
+    objective, theta = _objective(X, Y, hidden, activation, alpha, sample_weight=weight)
+    _assert_gradient_matches(objective, theta)
+
+
+@pytest.mark.parametrize("sparse_x", [False, True], ids=["dense", "sparse"])
+@pytest.mark.parametrize("hidden", [(), (5,)], ids=["linear", "mlp"])
+@pytest.mark.parametrize(
+    "option",
+    ["pos_weight", "missing", "smoothing", "soft", "all"],
+)
+def test_gradient_loss_options(option, hidden, sparse_x):
+    rng = np.random.default_rng(1)
+    X, Y = _problem(rng, sparse_x=sparse_x, soft=option in ("soft", "all"))
+    kwargs = {"alpha": 0.3, "sample_weight": rng.uniform(0.5, 2.0, X.shape[0])}
+    if option in ("pos_weight", "all"):
+        kwargs["pos_weight"] = np.array([0.5, 3.0, 10.0])
+    if option in ("missing", "all"):
+        Y[rng.random(Y.shape) < 0.3] = np.nan
+        Y[0] = np.nan  # a sample with no observed label
+    if option in ("smoothing", "all"):
+        kwargs["smoothing"] = 0.2
+    objective, theta = _objective(X, Y, hidden, "relu", **kwargs)
+    _assert_gradient_matches(objective, theta)
+
+
+@pytest.mark.parametrize("hidden", [(), (6,)], ids=["linear", "mlp"])
+def test_objective_value_is_textbook_bce_plus_penalty(hidden):
+    """The A/B folding of the fast kernel gives the formula's value and gradient."""
+    rng = np.random.default_rng(2)
+    X, Y = _problem(rng, n_samples=40, soft=True)
+    Y[rng.random(Y.shape) < 0.2] = np.nan
+    weight = rng.uniform(0.2, 2.0, X.shape[0])
+    pos_weight = np.array([2.0, 0.3, 1.0])
+    alpha = 0.5
+    objective, theta = _objective(X, Y, hidden, "logistic", alpha, weight, pos_weight)
+    value, _ = objective.loss_gradient(theta)
+    raw = objective.logits(theta).copy()
+    expected, expected_grad_logits = reference_loss_gradient(raw, Y, weight, pos_weight)
+    coefs, _ = objective.layout.unpack(theta)
+    observed_weight = weight[~np.isnan(Y).all(axis=1)].sum()
+    penalty = alpha / (2 * Y.shape[1] * observed_weight) * sum(np.sum(c**2) for c in coefs)
+    assert value == pytest.approx(expected + penalty, rel=1e-12)
+    A, B, _ = bce_coefficients(Y, weight, pos_weight)
+    _, grad_logits = loss_gradient(raw, A, B)
+    np.testing.assert_allclose(grad_logits, expected_grad_logits, rtol=1e-10, atol=1e-15)
+
+
+def test_loss_kernel_blocks_agree_with_reference_on_many_rows():
+    """More rows than one cache block: every block is visited once."""
+    rng = np.random.default_rng(3)
+    raw = rng.normal(scale=5, size=(9000, 7))
+    Y = (rng.random(raw.shape) < 0.3).astype(float)
+    A, B, _ = bce_coefficients(Y)
+    value, grad = loss_gradient(raw, A, B)
+    expected, expected_grad = reference_loss_gradient(raw, Y)
+    assert value == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-18)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_extreme_logits_are_finite_without_warnings(dtype):
+    raw = np.array([[-1000.0, 1000.0, 0.0], [1000.0, -1000.0, 1e-30]], dtype=dtype)
+    Y = np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    A, B, _ = bce_coefficients(Y, dtype=dtype)
+    with np.errstate(all="raise"):
+        value, grad = loss_gradient(raw, A, B)
+    assert grad.dtype == dtype
+    # A confident mistake costs |z| (here 1000) per element: (1000 + 1000 + log 2 * 2) / 6.
+    assert value == pytest.approx((2000 + 2 * np.log(2)) / 6, rel=1e-6)
+    np.testing.assert_allclose(grad * 6, [[-1, 1, -0.5], [0, 0, 0.5]], atol=1e-6)
+
+
+def test_float32_objective_tracks_float64():
+    rng = np.random.default_rng(4)
+    X, Y = _problem(rng, n_samples=200, n_features=6)
+    obj64, theta = _objective(X, Y, (8,), "relu", alpha=0.1)
+    obj32, _ = _objective(X.astype(np.float32), Y, (8,), "relu", alpha=0.1)
+    v64, g64 = obj64.loss_gradient(theta)
+    v32, g32 = obj32.loss_gradient(theta)
+    assert obj32._activations[-1].dtype == np.float32
+    assert v32 == pytest.approx(v64, rel=1e-5)
+    assert relative_error(g32, g64) < 1e-4
+
+
+@pytest.mark.parametrize("sparse_x", [False, True], ids=["dense", "sparse"])
+def test_hessian_vector_product(sparse_x):
+    rng = np.random.default_rng(5)
+    X, Y = _problem(rng, sparse_x=sparse_x)
+    Y[rng.random(Y.shape) < 0.2] = np.nan
+    objective, theta = _objective(X, Y, alpha=0.4, sample_weight=rng.uniform(0.5, 2, 25),
+                                  pos_weight=np.array([1.0, 2.0, 0.5]))
+    vector = rng.normal(size=theta.shape)
+    numeric = five_point_gradient(lambda t: objective.loss_gradient(t)[1] @ vector, theta)
+    assert relative_error(objective.hessp(theta, vector), numeric) < 1e-6
