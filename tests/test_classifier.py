@@ -88,7 +88,7 @@ def test_soft_targets_are_probabilities():
 @pytest.mark.parametrize("y", [np.array([0.0, 1.5, 0.2]), np.array([[0, 2], [1, 0], [0, 1]])])
 def test_targets_outside_unit_interval_are_rejected(y):
     X = np.arange(6.0).reshape(3, 2)
-    with pytest.raises(ValueError, match="Unknown label type.*accepts"):
+    with pytest.raises(ValueError, match=r"Unknown label type.*accepts"):
         BCEMultiLabelClassifier().fit(X, y)
 
 
