@@ -18,6 +18,17 @@ from ._objective import BCEObjective
 from ._solver import minimize_objective
 
 
+def _prior_logits(targets, sample_weight):
+    """Logit of each output's weighted mean target (missing entries left out)."""
+    observed = ~np.isnan(targets)
+    weight = sample_weight[:, None] * observed
+    total = weight.sum(axis=0)
+    mean = np.divide((weight * np.nan_to_num(targets)).sum(axis=0), total,
+                     out=np.full(targets.shape[1], 0.5), where=total > 0)
+    mean = np.clip(mean, 1e-6, 1 - 1e-6)
+    return np.log(mean) - np.log1p(-mean)
+
+
 class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
     r"""Multi-label classifier trained with binary cross-entropy.
 
@@ -230,12 +241,16 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             theta0 = initial_parameters(
                 layout, self.activation, check_random_state(self.random_state), X.dtype
             )
+            if not hidden:
+                # The convex linear model starts at the intercept-only optimum.
+                theta0[-n_outputs:] = _prior_logits(targets, weight)
         objective = BCEObjective(
             X, A, B, layout, self.activation, self.alpha / (n_outputs * weight_sum)
         )
         result = minimize_objective(
             objective, theta0, solver=self.solver, max_iter=self.max_iter,
             max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+            scale=objective.diagonal_scale(theta0) if self.solver == "lbfgs" else None,
         )
         if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
             raise ValueError(

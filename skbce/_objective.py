@@ -12,6 +12,17 @@ from ._loss import hessian_weights, loss_gradient
 from ._network import allocate_activations, backward, forward
 
 
+def _weighted_column_squares(X, weight, block_rows=4096):
+    """``sum_n weight_n X_nj^2`` for each column, in row blocks (no copy of ``X``)."""
+    if sparse.issparse(X):
+        return np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
+    out = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], block_rows):
+        rows = X[start : start + block_rows]
+        out += np.square(rows, dtype=np.float64).T @ weight[start : start + block_rows]
+    return out
+
+
 class BCEObjective:
     r"""Regularized BCE of a linear model or MLP, as a function of ``theta``.
 
@@ -89,6 +100,45 @@ class BCEObjective:
 
     __call__ = loss_gradient
 
+    def diagonal_scale(self, theta):
+        """Return ``1 / sqrt(diag H)`` for the linear model (``None`` for an MLP).
+
+        The diagonal of the Hessian at ``theta`` is estimated as
+        ``c_k m_j + lambda`` for the weight of feature ``j`` and output ``k``
+        and ``c_k`` for its intercept, with ``c_k`` the summed curvature
+        ``A sigmoid'(Z)`` of output ``k`` and ``m_j`` the weighted mean of
+        ``x_j^2``: exact when the curvature does not vary across samples,
+        and it costs one pass over ``X`` with no copy.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+
+        Returns
+        -------
+        ndarray of shape (n_params,) or None
+        """
+        if self.layout.n_layers != 1:
+            return None
+        curvature = hessian_weights(self.logits(theta), self.A)
+        per_output = curvature.sum(axis=0, dtype=np.float64)
+        sample_weight = self.A.sum(axis=1, dtype=np.float64)
+        second_moment = _weighted_column_squares(self.X, sample_weight / sample_weight.sum())
+        diagonal = self.layout.pack(
+            [np.outer(second_moment, per_output) + self.l2], [per_output]
+        )
+        # A label with no curvature (no weight at all) keeps the unit scale.
+        diagonal[diagonal <= 0] = 1.0
+        return 1.0 / np.sqrt(diagonal)
+
+    def _hessian_weights(self, theta):
+        """``A sigmoid'(Z)`` at ``theta``, kept while the solver probes one point."""
+        cached_theta, weights = getattr(self, "_hessian_cache", (None, None))
+        if cached_theta is None or not np.array_equal(cached_theta, theta):
+            weights = hessian_weights(self.logits(theta), self.A)
+            self._hessian_cache = (np.array(theta, copy=True), weights)
+        return weights
+
     def hessp(self, theta, vector):
         """Return the Hessian-vector product ``H(theta) @ vector`` (linear model only).
 
@@ -105,8 +155,7 @@ class BCEObjective:
         """
         if self.layout.n_layers != 1:
             raise NotImplementedError("Hessian products are for the linear model only.")
-        raw = self.logits(theta)
-        weights = hessian_weights(raw, self.A)
+        weights = self._hessian_weights(theta)
         (direction_coef,), (direction_intercept,) = self._parameters(vector)
         direction_logits = self.X @ direction_coef
         if sparse.issparse(direction_logits):
