@@ -59,6 +59,7 @@ class BCEObjective:
         self.dtype = X.dtype
         n_samples = X.shape[0]
         self._activations = allocate_activations(layout, n_samples, self.dtype)
+        self._scratch = [np.empty_like(h) for h in self._activations[:-1]]
         self._grad_logits = np.empty((n_samples, layout.layer_sizes[-1]), dtype=self.dtype)
         self._grad = np.empty(layout.n_params, dtype=self.dtype)
 
@@ -89,7 +90,7 @@ class BCEObjective:
         grad_coefs, grad_intercepts = self.layout.unpack(self._grad)
         backward(
             self.X, coefs, self.activation, self._activations, grad_logits,
-            grad_coefs, grad_intercepts,
+            grad_coefs, grad_intercepts, self._scratch,
         )
         if self.l2 > 0:
             for coef, grad_coef in zip(coefs, grad_coefs):
