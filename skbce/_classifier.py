@@ -5,7 +5,12 @@ attributes and predictions. The loss, the network and the solver are in
 their own modules.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
@@ -151,23 +156,23 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        hidden_layer_sizes=(),
+        hidden_layer_sizes: tuple[int, ...] | int = (),
         *,
-        activation="relu",
-        alpha=1.0,
-        solver="lbfgs",
-        max_iter=500,
-        max_fun=15000,
-        tol=1e-5,
-        pos_weight=None,
-        class_weight=None,
-        missing_labels="error",
-        label_smoothing=0.0,
-        threshold=0.5,
-        random_state=None,
-        warm_start=False,
-        verbose=0,
-    ):
+        activation: str = "relu",
+        alpha: float = 1.0,
+        solver: str = "lbfgs",
+        max_iter: int = 500,
+        max_fun: int = 15000,
+        tol: float = 1e-5,
+        pos_weight: str | ArrayLike | None = None,
+        class_weight: str | dict[Any, float] | None = None,
+        missing_labels: str = "error",
+        label_smoothing: float = 0.0,
+        threshold: float | ArrayLike = 0.5,
+        random_state: int | np.random.RandomState | None = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+    ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.alpha = alpha
@@ -191,7 +196,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_label = True
         return tags
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self, X: Any, y: Any, sample_weight: ArrayLike | None = None
+    ) -> BCEMultiLabelClassifier:
         """Fit the model to ``X`` and targets ``y``.
 
         Parameters
@@ -279,7 +286,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             )
         return layout.pack(self.coefs_, self.intercepts_)
 
-    def _logits(self, X):
+    def _logits(self, X: Any) -> NDArray[Any]:
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=False
@@ -291,7 +298,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         buffers = allocate_activations(layout, X.shape[0], dtype)
         return forward(X, coefs, intercepts, self.activation, buffers)
 
-    def decision_function(self, X):
+    def decision_function(self, X: Any) -> NDArray[Any]:
         """Return the logits.
 
         Parameters
@@ -308,7 +315,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         raw = self._logits(X)
         return raw[:, 0].copy() if self._target_type == "binary" else raw
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> NDArray[Any]:
         """Return probability estimates.
 
         Parameters
@@ -332,7 +339,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             proba /= proba.sum(axis=1, keepdims=True)
         return proba
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: Any) -> NDArray[Any]:
         """Return the logarithm of :meth:`predict_proba`, computed stably.
 
         Parameters
@@ -352,7 +359,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             log_proba -= logsumexp(log_proba, axis=1, keepdims=True)
         return log_proba
 
-    def predict(self, X):
+    def predict(self, X: Any) -> NDArray[Any]:
         """Predict labels.
 
         Parameters

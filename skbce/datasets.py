@@ -1,7 +1,11 @@
 """Multi-label data: a built-in task and a reader for Mulan/MEKA ARFF files."""
 
+from __future__ import annotations
+
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -21,7 +25,7 @@ _DIGIT_QUESTIONS = {
 }
 
 
-def make_digits_multilabel(*, as_frame=False):
+def make_digits_multilabel(*, as_frame: bool = False) -> tuple[Any, Any, list[str]]:
     """Build a multi-label task from scikit-learn's bundled digits images.
 
     Each 8x8 image of a handwritten digit answers six independent yes/no
@@ -86,7 +90,12 @@ def _labels_from_relation(relation):
     return int(match.group(1)) if match else None
 
 
-def load_arff(path, n_labels=None, *, labels_first=None):
+def load_arff(
+    path: str | os.PathLike[str],
+    n_labels: int | None = None,
+    *,
+    labels_first: bool | None = None,
+) -> tuple[Any, np.ndarray, list[str], list[str]]:
     """Read a multi-label data set from a Mulan or MEKA ARFF file.
 
     Dense and sparse (``{index value, ...}``) ARFF are read. The label

@@ -1,8 +1,12 @@
 """The binary cross-entropy metric and the ``bce_score`` scorer."""
 
+from __future__ import annotations
+
 import numbers
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.preprocessing import label_binarize
 from sklearn.utils.metadata_routing import MetadataRequest
 
@@ -19,7 +23,14 @@ def _as_float_array(values, name):
     return array
 
 
-def binary_cross_entropy(y_true, y_prob, *, sample_weight=None, pos_weight=None, eps="auto"):
+def binary_cross_entropy(
+    y_true: ArrayLike,
+    y_prob: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+    eps: float | str = "auto",
+) -> float:
     r"""Mean binary cross-entropy of predicted probabilities.
 
     For each sample, the BCE is averaged over its observed labels; the
@@ -72,48 +83,50 @@ def binary_cross_entropy(y_true, y_prob, *, sample_weight=None, pos_weight=None,
     0.9163
     """
     prob_dtype = getattr(y_prob, "dtype", None)
-    y_true = _as_float_array(y_true, "y_true")
-    y_prob = _as_float_array(y_prob, "y_prob")
-    if y_true.ndim == 1 and y_prob.ndim == 2 and y_prob.shape[1] == 2:
-        y_prob = y_prob[:, 1]
-    if y_true.ndim not in (1, 2) or y_true.shape != y_prob.shape:
+    target = _as_float_array(y_true, "y_true")
+    prob = _as_float_array(y_prob, "y_prob")
+    if target.ndim == 1 and prob.ndim == 2 and prob.shape[1] == 2:
+        prob = prob[:, 1]
+    if target.ndim not in (1, 2) or target.shape != prob.shape:
         raise ValueError(
             f"y_true and y_prob must have the same 1-D or 2-D shape; got "
-            f"{y_true.shape} and {y_prob.shape}."
+            f"{target.shape} and {prob.shape}."
         )
-    if y_true.ndim == 1:
-        y_true, y_prob = y_true[:, None], y_prob[:, None]
-    if y_true.size == 0:
+    if target.ndim == 1:
+        target, prob = target[:, None], prob[:, None]
+    if target.size == 0:
         raise ValueError("y_true is empty: the BCE of no sample is undefined.")
-    if not np.isfinite(y_prob).all() or y_prob.min() < 0 or y_prob.max() > 1:
+    if not np.isfinite(prob).all() or prob.min() < 0 or prob.max() > 1:
         raise ValueError("y_prob must hold probabilities in [0, 1] (no NaN or infinity).")
-    observed = ~np.isnan(y_true)
-    observed_values = y_true[observed]
+    observed = ~np.isnan(target)
+    observed_values = target[observed]
     if observed_values.size == 0:
         raise ValueError("y_true has no observed (non-NaN) label.")
     in_range = (observed_values >= 0) & (observed_values <= 1)
     if not in_range.all():
         raise ValueError("y_true must hold targets in [0, 1] (NaN for a missing label).")
-    if eps == "auto":
-        eps = np.finfo(prob_dtype if prob_dtype == np.float32 else np.float64).eps
-    elif not isinstance(eps, numbers.Real) or not 0 <= eps < 0.5:
+    if isinstance(eps, str) and eps == "auto":
+        clip = float(np.finfo(np.float32 if prob_dtype == np.float32 else np.float64).eps)
+    elif isinstance(eps, numbers.Real) and not isinstance(eps, bool) and 0 <= eps < 0.5:
+        clip = float(eps)
+    else:
         raise ValueError(f"eps must be 'auto' or a float in [0, 0.5); got {eps!r}.")
-    n_samples, n_labels = y_true.shape
+    n_samples, n_labels = target.shape
     weight = check_sample_weight(sample_weight, n_samples)
     if pos_weight is None:
-        pos_weight = np.ones(n_labels)
+        positive_weight = np.ones(n_labels)
     else:
-        pos_weight = _as_float_array(pos_weight, "pos_weight")
-        if pos_weight.shape != (n_labels,) or (pos_weight < 0).any():
+        positive_weight = _as_float_array(pos_weight, "pos_weight")
+        if positive_weight.shape != (n_labels,) or (positive_weight < 0).any():
             raise ValueError(
                 f"pos_weight must hold {n_labels} non-negative weights, one per label."
             )
-    q = np.clip(y_prob, eps, 1 - eps)
-    y = np.where(observed, y_true, 0.0)
+    q = np.clip(prob, clip, 1 - clip)
+    y = np.where(observed, target, 0.0)
     with np.errstate(divide="ignore"):  # log(0) only where its factor is 0 (eps=0)
         positive = np.where(y > 0, y * np.log(q), 0.0)
         negative = np.where(y < 1, (1 - y) * np.log1p(-q), 0.0)
-    elementwise = -(pos_weight * positive + negative) * observed
+    elementwise = -(positive_weight * positive + negative) * observed
     n_observed = observed.sum(axis=1)
     counted = n_observed > 0
     per_sample = elementwise[counted].sum(axis=1) / n_observed[counted]
@@ -148,12 +161,14 @@ def _encode_like_estimator(y_true, classes, proba):
 class _BCEScorer:
     """Negative mean BCE of ``estimator.predict_proba(X)`` against ``y``."""
 
-    def __init__(self, pos_weight=None, eps="auto"):
+    def __init__(self, pos_weight: ArrayLike | None = None, eps: float | str = "auto") -> None:
         self.pos_weight = pos_weight
         self.eps = eps
         self._request_sample_weight = True
 
-    def __call__(self, estimator, X, y_true, sample_weight=None):
+    def __call__(
+        self, estimator: Any, X: Any, y_true: Any, sample_weight: ArrayLike | None = None
+    ) -> float:
         proba = _positive_probabilities(estimator, X)
         target = _encode_like_estimator(y_true, getattr(estimator, "classes_", None), proba)
         if proba.ndim == 2 and proba.shape[1] == 2 and np.ndim(target) == 1:
@@ -163,7 +178,7 @@ class _BCEScorer:
             eps=self.eps,
         )
 
-    def set_score_request(self, *, sample_weight=True):
+    def set_score_request(self, *, sample_weight: bool = True) -> _BCEScorer:
         """Set whether ``sample_weight`` is routed to this scorer.
 
         Parameters
@@ -180,7 +195,7 @@ class _BCEScorer:
         self._request_sample_weight = bool(sample_weight)
         return self
 
-    def get_metadata_routing(self):
+    def get_metadata_routing(self) -> MetadataRequest:
         """Return the metadata this scorer asks for: ``sample_weight`` by default.
 
         Returns
@@ -192,12 +207,14 @@ class _BCEScorer:
         request.score.add_request(param="sample_weight", alias=self._request_sample_weight)
         return request
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         args = [] if self.pos_weight is None else [f"pos_weight={self.pos_weight!r}"]
         return f"make_bce_scorer({', '.join(args)})"
 
 
-def make_bce_scorer(*, pos_weight=None, eps="auto"):
+def make_bce_scorer(
+    *, pos_weight: ArrayLike | None = None, eps: float | str = "auto"
+) -> _BCEScorer:
     """Build a scorer returning the negative BCE of ``predict_proba``.
 
     Greater is better, as scikit-learn's model selection expects. The scorer
