@@ -25,11 +25,16 @@ from ._solver import minimize_objective
 
 def _prior_logits(targets, sample_weight):
     """Logit of each output's weighted mean target (missing entries left out)."""
-    observed = ~np.isnan(targets)
-    weight = sample_weight[:, None] * observed
-    total = weight.sum(axis=0)
-    mean = np.divide((weight * np.nan_to_num(targets)).sum(axis=0), total,
-                     out=np.full(targets.shape[1], 0.5), where=total > 0)
+    missing = np.isnan(targets)
+    weight = sample_weight.astype(targets.dtype)  # a float64 weight would upcast targets
+    if missing.any():
+        observed = ~missing
+        total = weight @ observed
+        positive = weight @ np.where(missing, 0, targets)
+    else:  # matrix-vector products: no temporary of the size of targets
+        total = np.full(targets.shape[1], weight.sum())
+        positive = weight @ targets
+    mean = np.divide(positive, total, out=np.full(targets.shape[1], 0.5), where=total > 0)
     mean = np.clip(mean, 1e-6, 1 - 1e-6)
     return np.log(mean) - np.log1p(-mean)
 
@@ -227,7 +232,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=True
         )
-        targets, classes, target_type = _validation.encode_targets(y, self.missing_labels)
+        targets, classes, target_type = _validation.encode_targets(
+            y, self.missing_labels, dtype=X.dtype
+        )
         check_consistent_length(X, targets)
         n_samples, n_features = X.shape
         n_outputs = targets.shape[1]
@@ -240,6 +247,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         pos_weight = _validation.resolve_pos_weight(self.pos_weight, targets, weight)
         targets = smooth_targets(targets, self.label_smoothing)
         A, B, weight_sum = bce_coefficients(targets, weight, pos_weight, dtype=X.dtype)
+        prior = _prior_logits(targets, weight)
+        del targets  # A and B carry all the solver needs
 
         layout = ParameterLayout((n_features, *hidden, n_outputs))
         if warm:
@@ -250,7 +259,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             )
             if not hidden:
                 # The convex linear model starts at the intercept-only optimum.
-                theta0[-n_outputs:] = _prior_logits(targets, weight)
+                theta0[-n_outputs:] = prior
         objective = BCEObjective(
             X, A, B, layout, self.activation, self.alpha / (n_outputs * weight_sum)
         )

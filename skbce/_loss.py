@@ -82,12 +82,13 @@ def bce_coefficients(y, sample_weight=None, pos_weight=None, dtype=np.float64):
     weight = (
         np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight)
     ).astype(np.float64)
-    observed = ~np.isnan(y)
-    if observed.all():
+    missing = np.isnan(y)
+    if not missing.any():
         weight_sum = weight.sum()
-        scale = (weight / (weight_sum * n_outputs))[:, None]
+        scale = (weight / (weight_sum * n_outputs)).astype(dtype)[:, None]
         y_filled = y
     else:
+        observed = ~missing
         n_observed = observed.sum(axis=1)
         has_label = n_observed > 0
         weight_sum = weight[has_label].sum()
@@ -95,25 +96,25 @@ def bce_coefficients(y, sample_weight=None, pos_weight=None, dtype=np.float64):
         per_sample[has_label] = weight[has_label] / (
             weight_sum * n_observed[has_label]
         )
-        scale = per_sample[:, None] * observed
-        y_filled = np.where(observed, y, 0.0)
+        scale = np.multiply(per_sample[:, None], observed, dtype=dtype)
+        y_filled = np.where(missing, 0, y)
     if weight_sum <= 0:
         raise ValueError(
             "The loss has no weight: every sample has a zero weight or no "
             "observed label."
         )
+    # Each coefficient array is allocated once, in the final dtype.
     if pos_weight is None:
         A = scale
-        B = scale * y_filled
+        B = np.multiply(y_filled, scale, dtype=dtype)
     else:
         pos_weight = np.asarray(pos_weight, dtype=np.float64)
-        A = scale * (1.0 + (pos_weight - 1.0) * y_filled)
-        B = scale * (pos_weight * y_filled)
-    return (
-        np.ascontiguousarray(A, dtype=dtype),
-        np.ascontiguousarray(B, dtype=dtype),
-        float(weight_sum),
-    )
+        A = np.multiply(y_filled, pos_weight - 1.0, dtype=dtype)
+        A += 1.0
+        A *= scale
+        B = np.multiply(y_filled, pos_weight, dtype=dtype)
+        B *= scale
+    return np.ascontiguousarray(A), np.ascontiguousarray(B), float(weight_sum)
 
 
 def _weighted_sum(coef, values):

@@ -121,8 +121,11 @@ class BCEObjective:
         """
         if self.layout.n_layers != 1:
             return None
-        curvature = hessian_weights(self.logits(theta), self.A)
-        per_output = curvature.sum(axis=0, dtype=np.float64)
+        raw = self.logits(theta)
+        per_output = np.zeros(raw.shape[1])
+        for start in range(0, raw.shape[0], 4096):  # in blocks: no n x K temporary
+            rows = slice(start, start + 4096)
+            per_output += hessian_weights(raw[rows], self.A[rows]).sum(axis=0, dtype=np.float64)
         sample_weight = self.A.sum(axis=1, dtype=np.float64)
         second_moment = _weighted_column_squares(self.X, sample_weight / sample_weight.sum())
         diagonal = self.layout.pack(

@@ -176,7 +176,7 @@ def _unknown_label_type(y, reason=""):
     )
 
 
-def encode_targets(y, missing_labels="error"):
+def encode_targets(y, missing_labels="error", dtype=np.float64):
     """Turn ``y`` into BCE targets: probabilities, one column per output.
 
     Parameters
@@ -185,11 +185,13 @@ def encode_targets(y, missing_labels="error"):
         See ``ACCEPTED_TARGETS``. A pandas ``DataFrame`` keeps its column names.
     missing_labels : {"error", "ignore"}, default="error"
         Whether NaN entries of a 2-D ``y`` are refused or kept as NaN (missing).
+    dtype : numpy dtype, default=np.float64
+        Dtype of the returned targets (that of ``X``, so float32 stays small).
 
     Returns
     -------
     targets : ndarray of shape (n_samples, n_outputs)
-        Float64 probabilities (NaN where missing).
+        Probabilities (NaN where missing).
     classes : ndarray
         The class labels (1-D ``y``) or the label names (2-D ``y``: its column
         names, else ``0 .. n_labels - 1``).
@@ -223,8 +225,9 @@ def encode_targets(y, missing_labels="error"):
         y = y[:, 0]
         columns = None
     if y.ndim == 1:
-        return _encode_1d(y)
-    return _encode_2d(y, columns, missing_labels)
+        targets, classes, kind = _encode_1d(y)
+        return targets.astype(dtype, copy=False), classes, kind
+    return _encode_2d(y, columns, missing_labels, dtype)
 
 
 def _encode_1d(y):
@@ -256,34 +259,34 @@ def _encode_1d(y):
     raise _unknown_label_type(y)
 
 
-def _encode_2d(y, columns, missing_labels):
+def _encode_2d(y, columns, missing_labels, dtype):
     n_labels = y.shape[1]
     if n_labels == 0:
         raise ValueError("y has 0 columns: at least one label is required.")
-    if y.dtype.kind not in "biuf":
-        try:
-            y = y.astype(np.float64)
-        except (TypeError, ValueError):
-            raise _unknown_label_type(y, " (non-numeric values)") from None
-    y = y.astype(np.float64)
-    missing = np.isnan(y)
-    if missing.any() and missing_labels != "ignore":
+    try:
+        targets = y.astype(dtype)
+    except (TypeError, ValueError):
+        raise _unknown_label_type(y, " (non-numeric values)") from None
+    # Checks by reductions: no temporary as large as y.
+    if np.isnan(targets).any() and missing_labels != "ignore":
         raise ValueError(
             "Input y contains NaN. To treat NaN entries as missing labels, left "
             "out of the loss, set missing_labels='ignore'."
         )
-    observed = y[~missing]
-    if not np.isfinite(observed).all():
+    if np.isinf(targets).any():
         raise ValueError("Input y contains infinity.")
-    if observed.size and (observed.min() < 0 or observed.max() > 1):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN y
+        low, high = np.nanmin(targets), np.nanmax(targets)
+    if low < 0 or high > 1:
         raise _unknown_label_type(
-            np.where(missing, 0, y), f" (values from {observed.min()!r} to {observed.max()!r})"
+            np.nan_to_num(targets), f" (values from {low!r} to {high!r})"
         )
     if columns is None:
         classes = np.arange(n_labels)
     else:
         classes = np.asarray(list(columns), dtype=object)
-    return y, classes, "multilabel"
+    return targets, classes, "multilabel"
 
 
 def resolve_pos_weight(pos_weight, targets, sample_weight):
