@@ -25,9 +25,10 @@ always agree and never overflow. Pure functions: no scikit-learn here.
 
 import numpy as np
 
-# Rows per block of the elementwise kernel: blocks of this many elements stay
-# in the CPU cache, so the dozen elementwise passes do not stream main memory.
-_BLOCK_ELEMENTS = 16384
+# Size of a block of the elementwise kernel: the half-dozen arrays of a block
+# stay in the CPU cache, so the dozen elementwise passes do not stream main
+# memory, while blocks are large enough that Python's per-call cost is small.
+_BLOCK_BYTES = 131072
 
 
 def smooth_targets(y, label_smoothing):
@@ -146,7 +147,7 @@ def loss_gradient(raw, A, B, gradient_out=None):
     n_outputs = raw.shape[1]
     if gradient_out is None:
         gradient_out = np.empty_like(raw)
-    block = max(1, _BLOCK_ELEMENTS // max(n_outputs, 1))
+    block = max(1, _BLOCK_BYTES // (raw.itemsize * max(n_outputs, 1)))
     return _blocked_kernel(raw, A, B, gradient_out, block), gradient_out
 
 
