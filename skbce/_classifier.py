@@ -340,13 +340,13 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             ``classes_[1]``. Multiclass: the per-class sigmoids normalized to
             sum to 1.
         """
+        if getattr(self, "_target_type", None) == "multiclass":
+            # Normalized in log space: the sigmoids may all underflow to 0.
+            return np.exp(self.predict_log_proba(X))
         raw = self._logits(X)
         if self._target_type == "binary":
             return np.column_stack([expit(-raw[:, 0]), expit(raw[:, 0])])
-        proba = expit(raw, out=raw)
-        if self._target_type == "multiclass":
-            proba /= proba.sum(axis=1, keepdims=True)
-        return proba
+        return expit(raw, out=raw)
 
     def predict_log_proba(self, X: Any) -> NDArray[Any]:
         """Return the logarithm of :meth:`predict_proba`, computed stably.

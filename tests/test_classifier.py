@@ -207,3 +207,13 @@ def test_invalid_hyperparameters_are_named_at_fit(multilabel, params, match):
     X, Y = multilabel
     with pytest.raises(ValueError, match=match):
         BCEMultiLabelClassifier(**params).fit(X, Y)
+
+
+def test_multiclass_probabilities_survive_huge_negative_logits():
+    X, y = make_classification(n_samples=90, n_classes=3, n_informative=3, random_state=0)
+    clf = BCEMultiLabelClassifier().fit(X, y)
+    clf.intercepts_[0][:] = -2000.0  # every sigmoid underflows to 0
+    proba = clf.predict_proba(X)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
