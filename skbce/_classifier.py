@@ -106,9 +106,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         Number of sigmoid outputs (labels, classes, or 1 for binary ``y``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Feature names seen during fit, when ``X`` has string column names.
-    pos_weight_ : ndarray of shape (n_outputs_,) or None
+    pos_weight_ : ndarray of shape (``n_outputs_``,) or None
         The positive weights used in the loss.
     n_iter_ : int
         Number of solver iterations.
