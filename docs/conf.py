@@ -22,7 +22,7 @@ if _SHARED.is_dir():
 
 project = "skbce"
 author = "The skbce developers"
-copyright = "The skbce developers"  # noqa: A001
+copyright = "The skbce developers"
 release = skbce.__version__
 version = ".".join(release.split(".")[:2])
 

@@ -196,8 +196,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        self : BCEMultiLabelClassifier
-            The fitted estimator.
+        BCEMultiLabelClassifier
+            The fitted estimator (``self``).
         """
         hidden = _validation.check_hyperparameters(self)
         if y is None:
@@ -328,6 +328,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of the shape of :meth:`predict_proba`
+            Log-probabilities, from the logits without forming the
+            probabilities first, so a very small probability keeps its
+            exponent instead of becoming ``-inf``.
         """
         raw = self._logits(X)
         if self._target_type == "binary":

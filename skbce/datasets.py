@@ -113,7 +113,9 @@ def load_arff(path, n_labels=None, *, labels_first=None):
     Y : ndarray of shape (n_samples, n_labels)
         0/1 label-indicator matrix of int.
     feature_names : list of str
+        Names of the feature attributes, in column order.
     label_names : list of str
+        Names of the label attributes, in column order.
 
     Examples
     --------
@@ -248,8 +250,9 @@ def load_benchmark(name, *, data_home=None):
     ``<data_home>/<name>.arff`` is read with :func:`load_arff` when it
     exists. Otherwise yeast and emotions are downloaded with
     :func:`sklearn.datasets.fetch_openml` (version 4 of each, cached in
-    scikit-learn's data home; this needs pandas and a network); CAL500 is not on OpenML, so its ARFF file
-    (from the Mulan or MEKA data sets) must be in ``data_home``.
+    scikit-learn's data home; this needs pandas and a network); CAL500 is
+    not on OpenML, so its ARFF file (from the Mulan or MEKA data sets) must
+    be in ``data_home``.
 
     Parameters
     ----------

@@ -65,7 +65,7 @@ def test_falls_back_to_openml_and_encodes_true_false(tmp_path, monkeypatch):
 
 
 def test_cal500_without_a_local_copy_says_where_to_put_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match="CAL500.arff"):
+    with pytest.raises(FileNotFoundError, match=r"CAL500\.arff"):
         load_benchmark("CAL500", data_home=tmp_path)
 
 
