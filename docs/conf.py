@@ -9,7 +9,14 @@ import logging
 import os
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 import skbce
+
+# The gallery's problems are small: one BLAS thread is as fast as several on
+# an idle machine and far faster on a busy one, where threads that wait for
+# each other make a build several times slower.
+_BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
 
 ROOT = Path(__file__).resolve().parents[1]
 
