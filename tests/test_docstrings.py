@@ -1,6 +1,4 @@
-"""The public docstrings follow numpydoc, and the examples in them run."""
-
-import doctest
+"""The public docstrings follow numpydoc (their examples run in test_doctests.py)."""
 
 import pytest
 
@@ -47,12 +45,3 @@ def test_every_public_method_is_checked():
     assert methods <= set(PUBLIC)
     assert {f"skbce.{name}" for name in skbce.__all__ if name != "__version__"} <= set(PUBLIC)
 
-
-def test_bce_score_docstring_example_runs():
-    # bce_score is a scorer object: --doctest-modules does not collect its docstring.
-    parser = doctest.DocTestParser()
-    test = parser.get_doctest(skbce.bce_score.__doc__, {}, "skbce.bce_score", None, 0)
-    assert test.examples, "bce_score's docstring has no example"
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    runner.run(test)
-    assert runner.summarize(verbose=False).failed == 0
