@@ -127,9 +127,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         Number of sigmoid outputs (labels, classes, or 1 for binary ``y``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Feature names seen during fit, when ``X`` has string column names.
-    pos_weight_ : ndarray of shape (n_outputs_,) or None
+    pos_weight_ : ndarray of shape (``n_outputs_``,) or None
         The positive weights used in the loss.
     n_iter_ : int
         Number of solver iterations.
@@ -219,8 +219,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        self : BCEMultiLabelClassifier
-            The fitted estimator.
+        BCEMultiLabelClassifier
+            The fitted estimator (``self``).
         """
         hidden = _validation.check_hyperparameters(self)
         if y is None:
@@ -359,6 +359,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of the shape of :meth:`predict_proba`
+            Log-probabilities, from the logits without forming the
+            probabilities first, so a very small probability keeps its
+            exponent instead of becoming ``-inf``.
         """
         raw = self._logits(X)
         if self._target_type == "binary":

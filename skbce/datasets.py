@@ -1,4 +1,4 @@
-"""Multi-label data: a built-in task and a reader for Mulan/MEKA ARFF files."""
+"""Multi-label data: a built-in task, a reader for Mulan/MEKA ARFF files, benchmark sets."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.datasets import load_digits
 
-__all__ = ["load_arff", "make_digits_multilabel"]
+__all__ = ["load_arff", "load_benchmark", "make_digits_multilabel"]
 
 # Each digit class answers these yes/no questions; a loop is an enclosed
 # region of the handwritten glyph (0, 6, 8, 9 and the open-topped 4 drawn closed).
@@ -121,7 +121,9 @@ def load_arff(
     Y : ndarray of shape (n_samples, n_labels)
         0/1 label-indicator matrix of int.
     feature_names : list of str
+        Names of the feature attributes, in column order.
     label_names : list of str
+        Names of the label attributes, in column order.
 
     Examples
     --------
@@ -222,3 +224,99 @@ def _parse_rows(rows, n_attributes, sparse_rows):
         (np.asarray(data, dtype=np.float64), np.asarray(indices), np.asarray(indptr)),
         shape=(len(rows), n_attributes),
     )
+
+
+# Benchmark sets: local file name and OpenML (name, version), None when not on OpenML.
+_BENCHMARKS = {
+    "yeast": ("yeast.arff", ("yeast", 4)),
+    "emotions": ("emotions.arff", ("emotions", 4)),
+    "CAL500": ("CAL500.arff", None),
+}
+_BENCHMARK_N_LABELS = {"yeast": 14, "emotions": 6, "CAL500": None}
+
+
+def _default_data_home():
+    """``$SKBCE_DATA_HOME``, else ``shared/datasets`` beside a source checkout."""
+    env = os.environ.get("SKBCE_DATA_HOME")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+def _openml_indicator(target):
+    """0/1 int matrix from OpenML label columns (``"TRUE"``/``"FALSE"`` or ``1``/``0``)."""
+    text = target.astype(str).apply(lambda column: column.str.strip().str.upper())
+    return text.isin(["TRUE", "1", "1.0"]).to_numpy().astype(int)
+
+
+def load_benchmark(name, *, data_home=None):
+    """Load a multi-label benchmark set: a local ARFF copy, else OpenML.
+
+    The sets are ``"yeast"`` (2417 genes, 103 features, 14 functional
+    classes), ``"emotions"`` (593 songs, 72 audio features, 6 emotions) and
+    ``"CAL500"`` (502 songs, 68 audio features, 174 semantic tags). The file
+    ``<data_home>/<name>.arff`` is read with :func:`load_arff` when it
+    exists. Otherwise yeast and emotions are downloaded with
+    :func:`sklearn.datasets.fetch_openml` (version 4 of each, cached in
+    scikit-learn's data home; this needs pandas and a network); CAL500 is
+    not on OpenML, so its ARFF file (from the Mulan or MEKA data sets) must
+    be in ``data_home``.
+
+    Parameters
+    ----------
+    name : {"yeast", "emotions", "CAL500"}
+        The data set.
+    data_home : str or path-like, default=None
+        Folder holding the ARFF files. ``None`` means the ``SKBCE_DATA_HOME``
+        environment variable if set, else the folder ``shared/datasets``
+        next to a source checkout of skbce.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        Features, as float.
+    Y : ndarray of shape (n_samples, n_labels)
+        0/1 label-indicator matrix of int.
+    feature_names : list of str
+        Names of the feature columns.
+    label_names : list of str
+        Names of the label columns.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of the sets above.
+    FileNotFoundError
+        If CAL500 is asked for and its ARFF file is not in ``data_home``.
+
+    See Also
+    --------
+    load_arff : Read any Mulan or MEKA ARFF file.
+
+    Examples
+    --------
+    >>> from skbce.datasets import load_benchmark
+    >>> X, Y, features, labels = load_benchmark("emotions")  # doctest: +SKIP
+    >>> X.shape, Y.shape  # doctest: +SKIP
+    ((593, 72), (593, 6))
+    """
+    if name not in _BENCHMARKS:
+        raise ValueError(f"Unknown benchmark {name!r}; choose one of {sorted(_BENCHMARKS)}.")
+    filename, openml = _BENCHMARKS[name]
+    folder = Path(data_home) if data_home is not None else _default_data_home()
+    path = folder / filename
+    if path.is_file():
+        X, Y, feature_names, label_names = load_arff(path, _BENCHMARK_N_LABELS[name])
+        return np.asarray(X, dtype=np.float64), Y, feature_names, label_names
+    if openml is None:
+        raise FileNotFoundError(
+            f"{path} not found and {name} is not on OpenML: put {filename} (from the "
+            "Mulan or MEKA data sets) in data_home or in $SKBCE_DATA_HOME."
+        )
+    from sklearn.datasets import fetch_openml
+
+    openml_name, version = openml
+    bunch = fetch_openml(openml_name, version=version, as_frame=True)
+    X = bunch.data.to_numpy(dtype=np.float64)
+    Y = _openml_indicator(bunch.target)
+    return X, Y, [str(c) for c in bunch.data.columns], [str(c) for c in bunch.target.columns]

@@ -251,4 +251,45 @@ def make_bce_scorer(
 
 
 bce_score = make_bce_scorer()
-bce_score.__doc__ = """Scorer: negative mean BCE of ``predict_proba``; use ``scoring=bce_score``."""
+bce_score.__doc__ = """Scorer: negative mean BCE of ``predict_proba``; use ``scoring=bce_score``.
+
+``bce_score(estimator, X, y_true, sample_weight=None)`` is
+``-binary_cross_entropy(y_true, probabilities)`` where the probabilities come
+from ``estimator.predict_proba(X)``: greater is better, as scikit-learn's
+model selection expects. It is ``make_bce_scorer()`` with the default
+arguments.
+
+Parameters
+----------
+estimator : object
+    A fitted estimator with ``predict_proba`` (and ``classes_`` for 1-D
+    ``y_true``).
+X : array-like of shape (n_samples, n_features)
+    Inputs.
+y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
+    Targets: labels of ``estimator.classes_`` (1-D) or a matrix of targets in
+    [0, 1], NaN for a missing label (2-D).
+sample_weight : array-like of shape (n_samples,), default=None
+    Non-negative sample weights.
+
+Returns
+-------
+float
+    The negative mean BCE.
+
+See Also
+--------
+make_bce_scorer : Build a scorer with positive weights or another clipping.
+binary_cross_entropy : The metric.
+
+Examples
+--------
+>>> from sklearn.model_selection import cross_val_score
+>>> from skbce import BCEMultiLabelClassifier, bce_score
+>>> from skbce.datasets import make_digits_multilabel
+>>> X, Y, _ = make_digits_multilabel()
+>>> scores = cross_val_score(BCEMultiLabelClassifier(), X[:300] / 16, Y[:300],
+...                          scoring=bce_score, cv=3)
+>>> bool((scores < 0).all())
+True
+"""
