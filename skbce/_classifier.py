@@ -238,6 +238,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         check_consistent_length(X, targets)
         n_samples, n_features = X.shape
         n_outputs = targets.shape[1]
+        if target_type != "multiclass":
+            _validation.check_threshold(self.threshold, n_outputs)
         weight = _validation.check_sample_weight(sample_weight, n_samples)
         class_weight = _validation.class_sample_weight(
             self.class_weight, targets, classes, target_type
