@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 from scipy import sparse
 from sklearn.exceptions import DataConversionWarning
+from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 
@@ -98,6 +99,13 @@ def check_hyperparameters(estimator):
         _require(ok, "pos_weight",
                  "None, 'balanced' or a 1-D array of non-negative finite weights", pos_weight)
     check_threshold(estimator.threshold, None)
+    try:
+        check_random_state(estimator.random_state)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "The 'random_state' parameter must be None, an integer in [0, 2**32 - 1] "
+            f"or a numpy RandomState; got {estimator.random_state!r}."
+        ) from None
     return hidden
 
 
