@@ -265,10 +265,20 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         objective = BCEObjective(
             X, A, B, layout, self.activation, self.alpha / (n_outputs * weight_sum)
         )
+        units = objective.parameter_units()
+        if hidden and not warm:
+            # Glorot's initial scale assumes unit-scale inputs: a feature of
+            # scale 1e8 would otherwise start every hidden unit saturated.
+            theta0 /= units
+        scale = None
+        if self.solver == "lbfgs":
+            scale = objective.diagonal_scale(theta0)
+            if scale is None:  # no Jacobi estimate for an MLP: scale by the units
+                scale = 1.0 / units
         result = minimize_objective(
             objective, theta0, solver=self.solver, max_iter=self.max_iter,
             max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
-            scale=objective.diagonal_scale(theta0) if self.solver == "lbfgs" else None,
+            scale=scale, units=units,
         )
         if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
             raise ValueError(

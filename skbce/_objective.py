@@ -135,6 +135,35 @@ class BCEObjective:
         diagonal[diagonal <= 0] = 1.0
         return 1.0 / np.sqrt(diagonal)
 
+    def parameter_units(self):
+        """Return the unit of each parameter for the stopping test and scaling.
+
+        The first layer's weights of feature ``j`` get the power of two
+        nearest to ``sqrt(m_j + 4 lambda K)``, with ``m_j`` the weighted mean
+        of ``x_j^2`` (``lambda K`` is the penalty per unit of sample weight):
+        a weight measured in this unit moves the logits like a weight on a
+        standardized feature, so ``tol`` means the same for features of scale
+        1e-8 or 1e8. Units within a factor 4 of 1 are left at 1, so ordinary
+        data are fitted as without units. Every other parameter gets 1.
+
+        Returns
+        -------
+        ndarray of shape (n_params,)
+        """
+        sample_weight = self.A.sum(axis=1, dtype=np.float64)
+        total = sample_weight.sum()
+        units = np.ones(self.layout.n_params)
+        if total <= 0:
+            return units
+        second_moment = _weighted_column_squares(self.X, sample_weight / total)
+        penalty = 4.0 * self.l2 * self.layout.layer_sizes[-1]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            exponent = np.round(np.log2(np.sqrt(second_moment + penalty)))
+        exponent[~np.isfinite(exponent) | (np.abs(exponent) <= 2)] = 0
+        (first_coef, *_), _ = self.layout.unpack(units)
+        first_coef *= np.exp2(exponent)[:, None]
+        return units
+
     def _hessian_weights(self, theta):
         """``A sigmoid'(Z)`` at ``theta``, kept while the solver probes one point."""
         cached_theta, weights = getattr(self, "_hessian_cache", (None, None))

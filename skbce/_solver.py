@@ -80,22 +80,31 @@ class _ScaledObjective:
     """The objective in scaled coordinates ``theta = scale * u``.
 
     A diagonal rescaling of the parameters (a Jacobi preconditioner) evens out
-    the curvature that L-BFGS must learn, for instance between a rare and a
+    the curvature the solver must learn, for instance between a rare and a
     common label. The last gradient in the original coordinates is kept so
-    the stopping test reads ``max |dJ/dtheta| < tol`` whatever the scaling.
+    the stopping test reads ``max |units * dJ/dtheta| < tol`` whatever the
+    scaling (``units`` measure each parameter in a scale-free way, see
+    :meth:`skbce._objective.BCEObjective.parameter_units`).
     """
 
-    def __init__(self, objective, scale):
+    def __init__(self, objective, scale, units=None):
         self.objective = objective
         self.scale = scale
+        self.units = units
         self.last_u = None
         self.last_gradient = None
 
     def __call__(self, u):
-        theta = u if self.scale is None else self.scale * u
+        theta = self.theta(u)
         value, gradient = self.objective(theta)
-        self.last_u, self.last_gradient = u.copy(), gradient
+        self.last_u = u.copy()
+        self.last_gradient = gradient if self.units is None else gradient / self.units
         return value, (gradient if self.scale is None else self.scale * gradient)
+
+    def hessp(self, u, vector):
+        if self.scale is None:
+            return self.objective.hessp(u, vector)
+        return self.scale * self.objective.hessp(self.scale * u, self.scale * vector)
 
     def theta(self, u):
         return u if self.scale is None else self.scale * u
@@ -130,7 +139,7 @@ class _Progress:
 
 def minimize_objective(
     objective, theta0, *, solver="lbfgs", max_iter=500, max_fun=15000, tol=1e-5, verbose=0,
-    scale=None,
+    scale=None, units=None,
 ):
     """Minimize ``objective`` from ``theta0``; warn when stopped by a budget.
 
@@ -155,6 +164,10 @@ def minimize_objective(
         Print the objective every 10 iterations and a summary at the end.
     scale : ndarray of shape (n_params,), default=None
         Diagonal preconditioner for L-BFGS: it works on ``theta / scale``.
+        Newton-CG works on ``theta * units`` instead.
+    units : ndarray of shape (n_params,), default=None
+        The unit of each parameter: the stopping test applies to the
+        gradient divided by ``units``. ``None`` means all ones.
 
     Returns
     -------
@@ -163,7 +176,7 @@ def minimize_objective(
     theta0 = np.asarray(theta0, dtype=np.float64)
     with _optimizer_blas_single_threaded():
         if solver == "lbfgs":
-            scaled = _ScaledObjective(objective, scale)
+            scaled = _ScaledObjective(objective, scale, units)
             progress = _Progress(scaled, verbose, tol)
             # The gradient test is the callback's, in unscaled coordinates.
             options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": 0.0, "ftol": _FTOL}
@@ -175,12 +188,17 @@ def minimize_objective(
             if progress.gradient_converged:
                 result.status, result.message = 0, "the largest gradient entry is below tol"
         else:
+            # In the variables theta * units, trust-ncg's test on the gradient
+            # norm is scale-free too.
+            scaled = _ScaledObjective(objective, None if units is None else 1.0 / units)
             progress = _Progress(None, verbose, None)
             options = {"maxiter": max_iter, "gtol": tol}
+            u0 = theta0 if units is None else theta0 * units
             result = minimize(
-                objective, theta0, method="trust-ncg", jac=True, hessp=objective.hessp,
+                scaled, u0, method="trust-ncg", jac=True, hessp=scaled.hessp,
                 options=options, callback=progress,
             )
+            result.x = scaled.theta(result.x)
     n_iter = max(int(result.nit), 1)
     converged = bool(result.status == 0)
     message = str(result.message)
