@@ -39,6 +39,12 @@ def _prior_logits(targets, sample_weight):
     return np.log(mean) - np.log1p(-mean)
 
 
+def _inside_unit_interval(proba):
+    """Move probabilities that rounded to 0 or 1 to the nearest float inside, in place."""
+    info = np.finfo(proba.dtype)
+    return np.clip(proba, info.smallest_subnormal, 1 - info.epsneg, out=proba)
+
+
 class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
     r"""Multi-label classifier trained with binary cross-entropy.
 
@@ -351,14 +357,24 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             1). Binary: the probabilities of ``classes_[0]`` and
             ``classes_[1]``. Multiclass: the per-class sigmoids normalized to
             sum to 1.
+
+        Notes
+        -----
+        A probability that rounds to exactly 0 or 1 in the dtype of ``X``
+        (a logit beyond about +-17 in float32, +-37 in float64) is returned
+        as the nearest representable value inside (0, 1), so that
+        ``log(p)`` and ``log(1 - p)`` stay finite downstream. For exact
+        logarithms of extreme probabilities use :meth:`predict_log_proba`.
         """
         if getattr(self, "_target_type", None) == "multiclass":
             # Normalized in log space: the sigmoids may all underflow to 0.
-            return np.exp(self.predict_log_proba(X))
+            return _inside_unit_interval(np.exp(self.predict_log_proba(X)))
         raw = self._logits(X)
         if self._target_type == "binary":
-            return np.column_stack([expit(-raw[:, 0]), expit(raw[:, 0])])
-        return expit(raw, out=raw)
+            proba = np.column_stack([expit(-raw[:, 0]), expit(raw[:, 0])])
+        else:
+            proba = expit(raw, out=raw)
+        return _inside_unit_interval(proba)
 
     def predict_log_proba(self, X: Any) -> NDArray[Any]:
         """Return the logarithm of :meth:`predict_proba`, computed stably.

@@ -6,7 +6,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 from sklearn.exceptions import ConvergenceWarning
 
 # L-BFGS-B stops when the relative decrease of the objective is below this;
@@ -95,11 +95,18 @@ class _ScaledObjective:
         self.last_gradient = None
 
     def __call__(self, u):
+        if self.last_u is not None and np.array_equal(u, self.last_u):
+            return self._last_result  # the start, already evaluated by the caller
         theta = self.theta(u)
         value, gradient = self.objective(theta)
         self.last_u = u.copy()
         self.last_gradient = gradient if self.units is None else gradient / self.units
-        return value, (gradient if self.scale is None else self.scale * gradient)
+        self._last_result = value, (gradient if self.scale is None else self.scale * gradient)
+        return self._last_result
+
+    def converged(self, tol):
+        """Whether the last gradient evaluated passes the stopping test."""
+        return bool(np.max(np.abs(self.last_gradient), initial=0.0) < tol)
 
     def hessp(self, u, vector):
         if self.scale is None:
@@ -131,7 +138,7 @@ class _Progress:
         if (
             last_u is not None
             and np.array_equal(last_u, intermediate_result.x)
-            and np.max(np.abs(self.scaled.last_gradient)) < self.tol
+            and self.scaled.converged(self.tol)
         ):
             self.gradient_converged = True
             raise StopIteration
@@ -181,9 +188,19 @@ def minimize_objective(
             # The gradient test is the callback's, in unscaled coordinates.
             options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": 0.0, "ftol": _FTOL}
             u0 = theta0 if scale is None else theta0 / scale
-            result = minimize(
-                scaled, u0, method="L-BFGS-B", jac=True, options=options, callback=progress
-            )
+            value0, _ = scaled(u0)
+            if scaled.converged(tol):
+                # L-BFGS-B would take a step anyway; from an optimal start (e.g.
+                # a label that is always 1) that step only inflates the logits.
+                result = OptimizeResult(
+                    x=u0, fun=value0, nit=0, status=0,
+                    message="the largest gradient entry is below tol at the start",
+                )
+            else:
+                result = minimize(
+                    scaled, u0, method="L-BFGS-B", jac=True, options=options,
+                    callback=progress,
+                )
             result.x = scaled.theta(result.x)
             if progress.gradient_converged:
                 result.status, result.message = 0, "the largest gradient entry is below tol"
