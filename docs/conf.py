@@ -62,6 +62,7 @@ intersphinx_mapping = {
     "numpy": ("https://numpy.org/doc/stable", None),
     "scipy": ("https://docs.scipy.org/doc/scipy", None),
     "sklearn": ("https://scikit-learn.org/stable", None),
+    "skops": ("https://skops.readthedocs.io/en/stable", None),
 }
 intersphinx_timeout = 5
 
