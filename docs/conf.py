@@ -1,8 +1,9 @@
 """Sphinx configuration of the skbce documentation.
 
-Build with ``python -m sphinx -W -b html docs docs/_build/html`` from the
-repository root, with the ``docs`` extra installed. Every example of the
-gallery is executed during the build.
+Build from the repository root, with the ``docs`` extra installed, with
+``python -m sphinx -E -W --keep-going -b html docs docs/_build/html`` (the
+README's command, which CI runs). Every example of the gallery is executed
+during the build.
 """
 
 import logging
@@ -61,6 +62,7 @@ intersphinx_mapping = {
     "numpy": ("https://numpy.org/doc/stable", None),
     "scipy": ("https://docs.scipy.org/doc/scipy", None),
     "sklearn": ("https://scikit-learn.org/stable", None),
+    "skops": ("https://skops.readthedocs.io/en/stable", None),
 }
 intersphinx_timeout = 5
 

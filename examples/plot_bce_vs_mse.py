@@ -89,7 +89,9 @@ print("min second difference, squared error:", f"{np.diff(mean_mse, 2).min():.2e
 # Start both losses from :math:`w = -10` (nearly every sample confidently
 # misclassified) and take plain gradient steps of the same size. The BCE
 # model recovers in a few dozen steps; the squared-error model barely moves,
-# because its gradient is almost zero out there.
+# because its gradient is almost zero out there. The loss curves (right)
+# show the same thing as training would: the BCE falls at once, the squared
+# error stays on its plateau.
 
 
 def descend(gradient, w0=-10.0, step=1.0, n_steps=300):
@@ -116,13 +118,31 @@ def error_rate(w):
     return np.mean((expit(w * x) > 0.5) != y)
 
 
-fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-ax.plot(w_bce, label="gradient descent on the BCE")
-ax.plot(w_mse, label="gradient descent on the squared error")
-ax.axhline(w_grid[np.argmin(mean_bce)], color="gray", ls=":", label="minimum of the BCE")
-ax.set(xlabel="gradient step", ylabel="weight $w$",
-       title="Same start ($w=-10$), same step size")
-ax.legend()
+def mean_bce_at(w):
+    z = w * x
+    return -np.mean(y * log_expit(z) + (1 - y) * log_expit(-z))
+
+
+def mean_mse_at(w):
+    return np.mean((y - expit(w * x)) ** 2)
+
+
+fig, (ax_w, ax_curve) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+ax_w.plot(w_bce, label="gradient descent on the BCE")
+ax_w.plot(w_mse, label="gradient descent on the squared error")
+ax_w.axhline(w_grid[np.argmin(mean_bce)], color="gray", ls=":", label="minimum of the BCE")
+ax_w.set(xlabel="gradient step", ylabel="weight $w$",
+         title="Same start ($w=-10$), same step size")
+ax_w.legend()
+# Loss curves: each training loss along its own descent, as a fraction of
+# its starting value so that the two fit on one axis.
+bce_curve = np.array([mean_bce_at(w) for w in w_bce])
+mse_curve = np.array([mean_mse_at(w) for w in w_mse])
+ax_curve.plot(bce_curve / bce_curve[0], label="BCE")
+ax_curve.plot(mse_curve / mse_curve[0], label="squared error")
+ax_curve.set(xlabel="gradient step", ylabel="training loss / its value at step 0",
+             ylim=(0, 1.05), title="Loss curves")
+ax_curve.legend()
 plt.show()
 print(f"after {len(w_bce) - 1} steps: BCE w = {w_bce[-1]:.2f} "
       f"(training error {error_rate(w_bce[-1]):.0%}), squared-error w = {w_mse[-1]:.2f} "

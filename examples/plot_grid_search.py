@@ -93,21 +93,36 @@ print(f"bce_score on the test set:  {bce_score(best, X_test, Y_test):.4f}")
 # Save and reload
 # ---------------
 # A fitted pipeline is saved with :func:`joblib.dump` and read back with
-# :func:`joblib.load`. Loading a joblib (or pickle) file runs code stored in
-# it: only load files you trust. For files from elsewhere, the skops
-# library (``skops.io``) offers a format that checks the types a file would
-# create before loading it.
+# :func:`joblib.load`. Loading a joblib (or pickle) file executes code stored
+# in it: only load such files from a trusted source.
 import tempfile
 from pathlib import Path
 
 import joblib
+import skops.io as sio
 
-with tempfile.TemporaryDirectory() as folder:
-    path = Path(folder) / "emotions_model.joblib"
-    joblib.dump(best, path)
-    print(f"saved {path.name}: {path.stat().st_size / 1024:.1f} KiB")
-    reloaded = joblib.load(path)
-
+folder = tempfile.TemporaryDirectory()
+path = Path(folder.name) / "emotions_model.joblib"
+joblib.dump(best, path)
+print(f"saved {path.name}: {path.stat().st_size / 1024:.1f} KiB")
+reloaded = joblib.load(path)
 same = np.array_equal(reloaded.predict_proba(X_test), best.predict_proba(X_test))
 print("reloaded model gives identical probabilities:", same)
 print("reloaded model:", reloaded)
+
+# %%
+# For files exchanged with others, skops (``skops.io``) stores the model in a
+# format that is read without executing code. Before loading,
+# :func:`skops.io.get_untrusted_types` lists the types in the file that are
+# not trusted by default; for this pipeline that is only the skbce
+# estimator. :func:`skops.io.load` creates only the types it trusts by
+# default and those passed in ``trusted``, and refuses any other.
+skops_path = Path(folder.name) / "emotions_model.skops"
+sio.dump(best, skops_path)
+untrusted = sio.get_untrusted_types(file=skops_path)
+print("types to approve:", untrusted)
+assert untrusted == ["skbce._classifier.BCEMultiLabelClassifier"]
+from_skops = sio.load(skops_path, trusted=untrusted)
+same = np.array_equal(from_skops.predict_proba(X_test), best.predict_proba(X_test))
+print("model loaded with skops gives identical probabilities:", same)
+folder.cleanup()

@@ -92,7 +92,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
     max_fun : int, default=15000
         Maximum number of objective evaluations (L-BFGS).
     tol : float, default=1e-5
-        Stop when the largest absolute entry of the gradient is below ``tol``.
+        Stop when the largest absolute entry of the gradient is below ``tol``
+        (first-layer weights of a feature far from unit scale are measured in
+        a unit of that feature's scale, so ``tol`` does not depend on it).
     pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
         Weight of the positive term of each label's BCE,
         ``-[p_k y log p + (1 - y) log(1 - p)]`` as in PyTorch's

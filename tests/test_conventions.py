@@ -1,5 +1,6 @@
-"""What a scikit-learn user expects: pandas, metadata routing, typing."""
+"""What a scikit-learn user expects: pandas, metadata routing, progress output, typing."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 import sklearn
 from sklearn.datasets import make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -80,6 +82,54 @@ def test_scorer_requests_sample_weight():
     with sklearn.config_context(enable_metadata_routing=True):
         request = get_routing_for_object(bce_score)
         assert request.consumes("score", ["sample_weight"]) == {"sample_weight"}
+
+
+_SUMMARY = re.compile(
+    r"^(lbfgs|newton-cg) stopped after (\d+) iterations: objective = ([0-9.]+), "
+    r"max \|gradient\| = ([0-9.e+-]+); (.+)$", re.M
+)
+
+
+def test_verbose_prints_objective_every_ten_iterations_and_a_summary(data, capsys):
+    X, Y = data
+    clf = BCEMultiLabelClassifier(alpha=0.01, verbose=1).fit(X, Y)
+    out = capsys.readouterr().out
+    assert clf.n_iter_ >= 20  # enough iterations to see the every-10 rhythm
+    progress = [(int(i), float(v)) for i, v in
+                re.findall(r"^Iteration (\d+), objective = ([0-9.]+)$", out, re.M)]
+    expected_iterations = [1, *range(10, clf.n_iter_ + 1, 10)]
+    assert [i for i, _ in progress] == expected_iterations
+    for i, value in progress:
+        assert value == pytest.approx(clf.loss_curve_[i - 1], abs=1e-8)
+    (summary,) = _SUMMARY.findall(out)
+    solver, n_iter, objective, gradient, reason = summary
+    assert solver == "lbfgs" and int(n_iter) == clf.n_iter_
+    assert float(objective) == pytest.approx(clf.loss_, abs=1e-8)
+    assert 0 < float(gradient) < 1e-2
+    assert "below tol" in reason
+    assert out.rstrip().endswith(reason)  # the summary comes last
+
+
+def test_verbose_summary_names_the_budget_when_stopped_by_max_iter(data, capsys):
+    X, Y = data
+    with pytest.warns(ConvergenceWarning):
+        clf = BCEMultiLabelClassifier(alpha=0.01, max_iter=3, verbose=1).fit(X, Y)
+    (summary,) = _SUMMARY.findall(capsys.readouterr().out)
+    assert int(summary[1]) == clf.n_iter_ == 3
+    assert "LIMIT" in summary[4].upper()
+
+
+def test_verbose_newton_cg_summary(data, capsys):
+    X, Y = data
+    clf = BCEMultiLabelClassifier(solver="newton-cg", verbose=1).fit(X, Y)
+    (summary,) = _SUMMARY.findall(capsys.readouterr().out)
+    assert summary[0] == "newton-cg" and int(summary[1]) == clf.n_iter_
+
+
+def test_not_verbose_prints_nothing(data, capsys):
+    X, Y = data
+    BCEMultiLabelClassifier().fit(X, Y)
+    assert capsys.readouterr().out == ""
 
 
 def test_py_typed_marker_ships():

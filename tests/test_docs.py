@@ -16,7 +16,9 @@ import pytest
 from skbce.datasets import _default_data_home
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS_REQUIREMENTS = ("sphinx", "numpydoc", "pydata_sphinx_theme", "sphinx_gallery", "matplotlib")
+DOCS_REQUIREMENTS = (
+    "sphinx", "numpydoc", "pydata_sphinx_theme", "sphinx_gallery", "matplotlib", "skops"
+)
 
 
 def _missing_requirements():

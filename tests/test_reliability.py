@@ -10,6 +10,7 @@ threads, and ``warm_start`` continues where the last fit stopped.
 import hashlib
 import os
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -590,6 +591,15 @@ def test_round_trip_gives_identical_predictions(models, name, how, tmp_path):
 
 
 EXPECTED_SKOPS_UNTRUSTED_TYPES = ["skbce._classifier.BCEMultiLabelClassifier"]
+
+
+def test_persistence_guide_lists_exactly_the_skops_untrusted_types():
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "user_guide" / "practice.rst")
+    text = guide.read_text()
+    # Every quoted skbce type name in the guide is one skops reports, and all are there.
+    listed = set(re.findall(r"""["'](skbce\.[\w.]+)["']""", text))
+    assert listed == set(EXPECTED_SKOPS_UNTRUSTED_TYPES)
+    assert "executes code" in text and "trusted source" in text
 
 
 @pytest.mark.parametrize("name", ["linear", "mlp", "multiclass"])
