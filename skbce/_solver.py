@@ -221,6 +221,8 @@ def minimize_objective(
     message = str(result.message)
     if verbose:
         _, gradient = objective(result.x)
+        if units is not None:  # what the stopping test compared with tol
+            gradient = gradient / units
         grad_norm = float(np.max(np.abs(gradient)))
         print(
             f"{solver} stopped after {n_iter} iterations: objective = {result.fun:.8f}, "
