@@ -346,16 +346,18 @@ or callable, default="f1"
         X, y = indexable(X, y)
         if (X.shape[0] if hasattr(X, "shape") else len(X)) == 0:
             raise ValueError("Found array with 0 sample(s) (X is empty) while fit needs some.")
-        if not sparse.issparse(y):
-            # Before type_of_target, which would cast an infinite y to int.
-            y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-        target_type = type_of_target(y, input_name="y", raise_unknown=True)
+        # Checked before type_of_target, which would cast an infinite y to
+        # int; the estimator gets y as given (a DataFrame keeps its names).
+        checked = y if sparse.issparse(y) else check_array(
+            y, ensure_2d=False, dtype=None, input_name="y"
+        )
+        target_type = type_of_target(checked, input_name="y", raise_unknown=True)
         if target_type == "binary":
-            y_1d = column_or_1d(y)
+            y_1d = column_or_1d(checked)
             classes = np.unique(y_1d)
             Y = (y_1d == classes[-1]).astype(np.float64)[:, None]
         elif target_type == "multilabel-indicator":
-            Y = (y.toarray() if sparse.issparse(y) else np.asarray(y)).astype(np.float64)
+            Y = (checked.toarray() if sparse.issparse(checked) else checked).astype(np.float64)
         else:
             raise ValueError(
                 "Only binary classification is supported for a 1-D y (per-label "

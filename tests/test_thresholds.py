@@ -209,6 +209,9 @@ def test_dataframe_feature_names():
     clf = PerLabelThresholdClassifier(cv=2).fit(frame, Y)
     assert list(clf.feature_names_in_) == list(frame.columns)
     assert clf.n_features_in_ == X.shape[1]
+    labels = pd.DataFrame(Y, columns=[f"label{k}" for k in range(Y.shape[1])])
+    clf = PerLabelThresholdClassifier(cv=2).fit(frame, labels)
+    assert list(clf.classes_) == list(labels.columns)
 
 
 @pytest.mark.parametrize(
