@@ -131,14 +131,16 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
     2. For each label, every candidate threshold ``t`` gives the predictions
        ``proba > t`` (strictly above, as in
        :class:`~skbce.BCEMultiLabelClassifier`) of the held-out samples, and
-       the threshold of highest score is kept. Ties go to the candidate
+       the threshold of highest score is kept (with ``scoring="f1_micro"``,
+       of highest micro-F1 of all labels together). Ties go to the candidate
        closest to 0.5, then to the lower one. A label that has only one class
        (no positive, or no negative) among the held-out samples keeps 0.5.
     3. ``estimator`` is refit on all the data (``refit=True``).
 
     It works in a :class:`~sklearn.pipeline.Pipeline` and in
     :class:`~sklearn.model_selection.GridSearchCV` (the parameters of the inner
-    model are ``estimator__<name>``).
+    model are ``estimator__<name>`` when ``estimator`` is given). Read more
+    in the :ref:`user guide <thresholds>`.
 
     Parameters
     ----------
