@@ -44,6 +44,7 @@ DOCTESTS = _docstring_tests()
 def test_public_objects_have_examples():
     expected = {
         "skbce._classifier.BCEMultiLabelClassifier",
+        "skbce._thresholds.PerLabelThresholdClassifier",
         "skbce.metrics.binary_cross_entropy",
         "skbce.metrics.make_bce_scorer",
         "skbce.bce_score",

@@ -1,0 +1,245 @@
+"""PerLabelThresholdClassifier: per-label thresholds tuned on out-of-fold predictions."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import f1_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skbce import BCEMultiLabelClassifier, PerLabelThresholdClassifier, bce_score
+
+
+def _imbalanced(n_samples, seed=0, n_features=10, n_labels=4):
+    """Noisy linear labels with prevalences from about 3% to 25%."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    W = rng.standard_normal((n_features, n_labels)) / np.sqrt(n_features)
+    bias = np.linspace(-3.5, -1.0, n_labels)
+    logits = 2.0 * X @ W + bias + rng.logistic(size=(n_samples, n_labels))
+    return X, (logits > 0).astype(int)
+
+
+def test_thresholds_maximize_out_of_fold_f1():
+    X, Y = _imbalanced(200, seed=1)
+    base = BCEMultiLabelClassifier(alpha=1.0)
+    clf = PerLabelThresholdClassifier(base, cv=3).fit(X, Y)
+    proba = cross_val_predict(base, X, Y, cv=KFold(3), method="predict_proba")
+    for k in range(Y.shape[1]):
+        p = proba[:, k]
+        # Brute force: every distinct decision on these samples.
+        candidates = np.concatenate([[0.0], np.unique(p)])
+        best = max(f1_score(Y[:, k], p > t, zero_division=0) for t in candidates)
+        chosen = f1_score(Y[:, k], p > clf.thresholds_[k], zero_division=0)
+        assert chosen == pytest.approx(best, abs=1e-12)
+        assert clf.best_scores_[k] == pytest.approx(best, abs=1e-12)
+    assert clf.thresholds_.shape == (Y.shape[1],)
+    assert np.all((clf.thresholds_ >= 0) & (clf.thresholds_ <= 1))
+
+
+def test_f1_micro_is_a_coordinatewise_optimum_above_one_half():
+    X, Y = _imbalanced(200, seed=14, n_labels=5)
+    base = BCEMultiLabelClassifier()
+    clf = PerLabelThresholdClassifier(base, cv=3, scoring="f1_micro").fit(X, Y)
+    proba = cross_val_predict(base, X, Y, cv=KFold(3), method="predict_proba")
+
+    def micro(thresholds):
+        return f1_score(Y, proba > thresholds, average="micro", zero_division=0)
+
+    chosen = micro(clf.thresholds_)
+    assert chosen > micro(np.full(Y.shape[1], 0.5))
+    for k in range(Y.shape[1]):  # no single label's threshold can do better
+        for t in np.concatenate([[0.0], np.unique(proba[:, k])]):
+            moved = clf.thresholds_.copy()
+            moved[k] = t
+            assert micro(moved) <= chosen + 1e-12
+    for k in range(Y.shape[1]):
+        own = f1_score(Y[:, k], proba[:, k] > clf.thresholds_[k], zero_division=0)
+        assert clf.best_scores_[k] == pytest.approx(own)
+
+
+def test_callable_scoring_gives_the_named_scoring_result():
+    X, Y = _imbalanced(150, seed=2)
+
+    def f1(y_true, y_pred):
+        return f1_score(y_true, y_pred, zero_division=0)
+
+    named = PerLabelThresholdClassifier(cv=3).fit(X, Y)
+    custom = PerLabelThresholdClassifier(cv=3, scoring=f1).fit(X, Y)
+    np.testing.assert_allclose(custom.thresholds_, named.thresholds_)
+    np.testing.assert_allclose(custom.best_scores_, named.best_scores_)
+
+
+@pytest.mark.parametrize("scoring", ["f1_micro", "jaccard", "balanced_accuracy", "accuracy"])
+def test_other_scorings_and_grid(scoring):
+    X, Y = _imbalanced(150, seed=3)
+    clf = PerLabelThresholdClassifier(cv=3, scoring=scoring, thresholds=21).fit(X, Y)
+    grid = np.linspace(0, 1, 21)
+    assert np.all(np.isin(clf.thresholds_, grid) | (clf.thresholds_ == 0.5))
+    assert np.all(np.isfinite(clf.best_scores_))
+
+
+def test_tuned_thresholds_beat_one_half_on_held_out_data():
+    X, Y = _imbalanced(3000, seed=0)
+    X_train, X_test, Y_train, Y_test = X[:1500], X[1500:], Y[:1500], Y[1500:]
+    fixed = BCEMultiLabelClassifier().fit(X_train, Y_train)
+    tuned = PerLabelThresholdClassifier(BCEMultiLabelClassifier()).fit(X_train, Y_train)
+    # Same model, only the decision rule differs.
+    np.testing.assert_allclose(tuned.predict_proba(X_test), fixed.predict_proba(X_test))
+    micro = PerLabelThresholdClassifier(BCEMultiLabelClassifier(), scoring="f1_micro")
+    micro.fit(X_train, Y_train)
+    for model in (tuned, micro):
+        for average in ("micro", "macro"):
+            f1_fixed = f1_score(Y_test, fixed.predict(X_test), average=average, zero_division=0)
+            f1_tuned = f1_score(Y_test, model.predict(X_test), average=average, zero_division=0)
+            assert f1_tuned > f1_fixed + 0.02, (model.scoring, average, f1_fixed, f1_tuned)
+    assert np.all(tuned.thresholds_ < 0.5)  # rare labels want a lower threshold
+
+
+def test_predict_is_proba_strictly_above_thresholds():
+    X, Y = _imbalanced(200, seed=4)
+    clf = PerLabelThresholdClassifier(cv=3).fit(X, Y)
+    proba = clf.predict_proba(X)
+    prediction = clf.predict(X)
+    assert prediction.dtype.kind == "i"
+    np.testing.assert_array_equal(prediction, (proba > clf.thresholds_).astype(int))
+    # Same convention as BCEMultiLabelClassifier: a probability equal to the
+    # threshold is not a label.
+    clf.thresholds_ = proba[0].astype(np.float64)
+    assert not clf.predict(X)[0].any()
+    clf.estimator_.set_params(threshold=proba[0].astype(np.float64))
+    assert not clf.estimator_.predict(X)[0].any()
+    np.testing.assert_array_equal(clf.decision_function(X), clf.estimator_.decision_function(X))
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba), rtol=1e-10)
+
+
+def test_binary_y_is_one_label():
+    X, Y = _imbalanced(300, seed=5, n_labels=1)
+    y = np.where(Y[:, 0] == 1, "yes", "no")
+    clf = PerLabelThresholdClassifier(cv=3).fit(X, y)
+    assert clf.thresholds_.shape == (1,)
+    np.testing.assert_array_equal(clf.classes_, ["no", "yes"])
+    proba = clf.predict_proba(X)
+    expected = np.where(proba[:, 1] > clf.thresholds_[0], "yes", "no")
+    np.testing.assert_array_equal(clf.predict(X), expected)
+
+
+def test_constant_label_columns_keep_one_half_quietly():
+    X, Y = _imbalanced(120, seed=6, n_labels=2)
+    Y = np.column_stack([Y, np.zeros(len(Y), int), np.ones(len(Y), int)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = PerLabelThresholdClassifier(cv=3).fit(X, Y)
+    assert clf.thresholds_[2] == 0.5 and clf.thresholds_[3] == 0.5
+    assert np.all(np.isfinite(clf.best_scores_))
+    prediction = clf.predict(X)
+    assert not prediction[:, 2].any() and prediction[:, 3].all()
+
+
+def test_pipeline_and_grid_search():
+    X, Y = _imbalanced(240, seed=7)
+    X = X * 50.0 + 3.0
+    pipe = make_pipeline(
+        StandardScaler(), PerLabelThresholdClassifier(BCEMultiLabelClassifier(), cv=2)
+    )
+    for scoring in (bce_score, "f1_micro"):
+        search = GridSearchCV(
+            pipe, {"perlabelthresholdclassifier__estimator__alpha": [0.1, 10.0]},
+            scoring=scoring, cv=2,
+        ).fit(X, Y)
+        assert search.best_params_["perlabelthresholdclassifier__estimator__alpha"] in (0.1, 10.0)
+        assert search.predict(X).shape == Y.shape
+    # The meta-estimator around a pipeline, searched directly.
+    outer = PerLabelThresholdClassifier(make_pipeline(StandardScaler(), BCEMultiLabelClassifier()))
+    search = GridSearchCV(
+        outer, {"estimator__bcemultilabelclassifier__alpha": [0.1, 10.0]},
+        scoring="f1_micro", cv=2,
+    ).fit(X, Y)
+    assert search.best_estimator_.n_features_in_ == X.shape[1]
+
+
+def test_clone_and_pickle_round_trip():
+    X, Y = _imbalanced(150, seed=8)
+    clf = PerLabelThresholdClassifier(cv=3, scoring="jaccard").fit(X, Y)
+    assert clone(clf).get_params()["scoring"] == "jaccard"
+    assert not hasattr(clone(clf), "thresholds_")
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.thresholds_, clf.thresholds_)
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_sample_weight_is_passed_on():
+    X, Y = _imbalanced(150, seed=9)
+    weight = np.linspace(0.1, 2.0, len(X))
+    weighted = PerLabelThresholdClassifier(cv=3).fit(X, Y, sample_weight=weight)
+    reference = BCEMultiLabelClassifier().fit(X, Y, sample_weight=weight)
+    np.testing.assert_allclose(weighted.estimator_.coefs_[0], reference.coefs_[0])
+    plain = PerLabelThresholdClassifier(cv=3).fit(X, Y)
+    assert not np.allclose(weighted.thresholds_, plain.thresholds_)
+
+    # The scores are weighted too: the named "f1" agrees with sklearn's weighted F1.
+    def weighted_f1(y_true, y_pred, sample_weight=None):
+        return f1_score(y_true, y_pred, sample_weight=sample_weight, zero_division=0)
+
+    custom = PerLabelThresholdClassifier(cv=3, scoring=weighted_f1)
+    custom.fit(X, Y, sample_weight=weight)
+    np.testing.assert_allclose(custom.thresholds_, weighted.thresholds_)
+    np.testing.assert_allclose(custom.best_scores_, weighted.best_scores_)
+
+
+def test_float_cv_and_refit_false():
+    X, Y = _imbalanced(200, seed=10)
+    clf = PerLabelThresholdClassifier(cv=0.3, refit=False, random_state=0).fit(X, Y)
+    refit = PerLabelThresholdClassifier(cv=0.3, random_state=0).fit(X, Y)
+    np.testing.assert_array_equal(clf.thresholds_, refit.thresholds_)
+    # refit=False keeps the model of the 70% training part.
+    assert not np.allclose(clf.estimator_.coefs_[0], refit.estimator_.coefs_[0])
+    with pytest.raises(ValueError, match="'refit'"):
+        PerLabelThresholdClassifier(cv=3, refit=False).fit(X, Y)
+
+
+def test_dataframe_feature_names():
+    pd = pytest.importorskip("pandas")
+    X, Y = _imbalanced(100, seed=11)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = PerLabelThresholdClassifier(cv=2).fit(frame, Y)
+    assert list(clf.feature_names_in_) == list(frame.columns)
+    assert clf.n_features_in_ == X.shape[1]
+    labels = pd.DataFrame(Y, columns=[f"label{k}" for k in range(Y.shape[1])])
+    clf = PerLabelThresholdClassifier(cv=2).fit(frame, labels)
+    assert list(clf.classes_) == list(labels.columns)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("scoring", "roc_auc"),
+        ("scoring", 3),
+        ("cv", 1),
+        ("cv", 1.5),
+        ("cv", True),
+        ("thresholds", "grid"),
+        ("thresholds", 1),
+        ("thresholds", [0.2, 1.5]),
+        ("thresholds", []),
+        ("refit", "yes"),
+        ("n_jobs", 1.5),
+        ("estimator", StandardScaler()),
+    ],
+)
+def test_bad_parameters_raise_naming_them(name, value):
+    X, Y = _imbalanced(60, seed=12)
+    with pytest.raises(ValueError, match=f"'{name}'"):
+        PerLabelThresholdClassifier(**{name: value}).fit(X, Y)
+
+
+def test_multiclass_and_soft_targets_are_rejected():
+    X, _ = _imbalanced(60, seed=13)
+    with pytest.raises(ValueError, match="Only binary"):
+        PerLabelThresholdClassifier(cv=2).fit(X, np.arange(60) % 3)
+    with pytest.raises(ValueError, match="Only binary"):
+        PerLabelThresholdClassifier(cv=2).fit(X, np.full((60, 2), 0.3))
