@@ -100,6 +100,23 @@ def _best_threshold(scores, candidates):
     return float(candidates[index]), float(scores[index])
 
 
+def _missing_entries(y):
+    """Boolean mask of the NaN entries of a float ``y``, or None if it has none."""
+    if sparse.issparse(y) or y.dtype.kind != "f":
+        return None
+    missing = np.isnan(y)
+    return missing if missing.any() else None
+
+
+def _observed(Y, proba, weight, k):
+    """Label ``k``'s targets, probabilities and weights where its target is known."""
+    y, p = Y[:, k], np.asarray(proba[:, k], dtype=np.float64)
+    known = ~np.isnan(y)
+    if known.all():
+        return y, p, weight
+    return y[known], p[known], None if weight is None else weight[known]
+
+
 def _fit_and_predict_proba(estimator, X, y, sample_weight, train, test):
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     if sample_weight is None:
@@ -135,6 +152,7 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
        of highest micro-F1 of all labels together). Ties go to the candidate
        closest to 0.5, then to the lower one. A label that has only one class
        (no positive, or no negative) among the held-out samples keeps 0.5.
+       Missing labels (NaN in a 2-D ``y``) are left out of their label's score.
     3. ``estimator`` is refit on all the data (``refit=True``).
 
     It works in a :class:`~sklearn.pipeline.Pipeline` and in
@@ -331,7 +349,11 @@ or callable, default="f1"
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training inputs, passed to ``estimator`` as they are.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            A 0/1 label-indicator matrix or 1-D binary labels.
+            A 0/1 label-indicator matrix or 1-D binary labels. NaN entries of a
+            2-D ``y`` are missing labels: they reach ``estimator`` as they are
+            (``BCEMultiLabelClassifier(missing_labels="ignore")`` leaves them
+            out of its loss) and each label's threshold is chosen on the
+            samples where it is known.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to ``estimator.fit``; also weights the scores.
 
@@ -351,15 +373,27 @@ or callable, default="f1"
         # Checked before type_of_target, which would cast an infinite y to
         # int; the estimator gets y as given (a DataFrame keeps its names).
         checked = y if sparse.issparse(y) else check_array(
-            y, ensure_2d=False, dtype=None, input_name="y"
+            y, ensure_2d=False, dtype=None, input_name="y", ensure_all_finite="allow-nan"
         )
-        target_type = type_of_target(checked, input_name="y", raise_unknown=True)
+        # NaN marks a missing label of a 2-D y: the estimator decides whether
+        # it accepts them (BCEMultiLabelClassifier(missing_labels="ignore")),
+        # and each label's threshold is chosen on its observed entries.
+        missing = _missing_entries(checked)
+        if missing is not None and checked.ndim != 2:
+            raise ValueError(
+                "Input y contains NaN: missing labels are allowed only in a 2-D y "
+                "(one column per label)."
+            )
+        observed_y = checked if missing is None else np.where(missing, 0.0, checked)
+        target_type = type_of_target(observed_y, input_name="y", raise_unknown=True)
         if target_type == "binary":
             y_1d = column_or_1d(checked)
             classes = np.unique(y_1d)
             Y = (y_1d == classes[-1]).astype(np.float64)[:, None]
         elif target_type == "multilabel-indicator":
             Y = (checked.toarray() if sparse.issparse(checked) else checked).astype(np.float64)
+            if missing is not None:
+                Y[missing] = np.nan
         else:
             raise ValueError(
                 "Only binary classification is supported for a 1-D y (per-label "
@@ -375,7 +409,7 @@ or callable, default="f1"
                     f"got {sample_weight.shape}."
                 )
 
-        splits = self._splits(X, y, target_type)
+        splits = self._splits(X, observed_y, target_type)
         if not self.refit and len(splits) != 1:
             raise ValueError(
                 "The 'refit' parameter can be False only with a single split (a float "
@@ -430,22 +464,22 @@ or callable, default="f1"
         scores = np.zeros(n_labels)
         candidates = [None] * n_labels
         for k in range(n_labels):
-            y, p = Y[:, k], np.asarray(proba[:, k], dtype=np.float64)
+            y, p, w = _observed(Y, proba, weight, k)
+            if y.size == 0:  # never observed: nothing to score
+                continue
             if np.all(y == y[0]):  # one class only: nothing to tune on
                 scores[k] = _scores_over_thresholds(
-                    y, p, weight, np.array([_FALLBACK]), self.scoring
+                    y, p, w, np.array([_FALLBACK]), self.scoring
                 )[0]
                 continue
             candidates[k] = np.asarray(_candidates(p, grid), dtype=np.float64)
-            values = _scores_over_thresholds(y, p, weight, candidates[k], self.scoring)
+            values = _scores_over_thresholds(y, p, w, candidates[k], self.scoring)
             thresholds[k], scores[k] = _best_threshold(values, candidates[k])
         if self.scoring == "f1_micro":
             thresholds = self._micro_f1_ascent(Y, proba, weight, candidates)
             for k in range(n_labels):
-                p = np.asarray(proba[:, k], dtype=np.float64)
-                scores[k] = _scores_over_thresholds(
-                    Y[:, k], p, weight, thresholds[k : k + 1], "f1"
-                )[0]
+                y, p, w = _observed(Y, proba, weight, k)
+                scores[k] = _scores_over_thresholds(y, p, w, thresholds[k : k + 1], "f1")[0]
         return thresholds, scores
 
     @staticmethod
@@ -461,10 +495,10 @@ or callable, default="f1"
         counts = []  # per label: (3, n_candidates) tp, fp, fn
         current = np.empty((n_labels, 3))  # per label: tp, fp, fn at its threshold
         for k in range(n_labels):
-            y, p = Y[:, k], np.asarray(proba[:, k], dtype=np.float64)
+            y, p, w = _observed(Y, proba, weight, k)
             grid = np.array([_FALLBACK]) if candidates[k] is None else candidates[k]
-            counts.append(np.stack(_counts(y, p, weight, grid)[:3]))
-            current[k] = np.stack(_counts(y, p, weight, np.array([_FALLBACK]))[:3])[:, 0]
+            counts.append(np.stack(_counts(y, p, w, grid)[:3]))
+            current[k] = np.stack(_counts(y, p, w, np.array([_FALLBACK]))[:3])[:, 0]
         for _ in range(_MAX_SWEEPS):
             changed = False
             for k in range(n_labels):

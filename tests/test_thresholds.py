@@ -243,3 +243,33 @@ def test_multiclass_and_soft_targets_are_rejected():
         PerLabelThresholdClassifier(cv=2).fit(X, np.arange(60) % 3)
     with pytest.raises(ValueError, match="Only binary"):
         PerLabelThresholdClassifier(cv=2).fit(X, np.full((60, 2), 0.3))
+
+
+def test_missing_labels_are_left_out_of_each_labels_threshold():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((240, 4))
+    Y = (X[:, :3] + 0.8 * rng.standard_normal((240, 3)) > [0.0, 1.0, 1.5]).astype(float)
+    Y_missing = Y.copy()
+    Y_missing[rng.random(Y.shape) < 0.2] = np.nan
+    Y_missing[:, 2] = np.nan  # a label never observed keeps 0.5
+    base = BCEMultiLabelClassifier(missing_labels="ignore")
+    splits = list(KFold(3).split(X))
+    clf = PerLabelThresholdClassifier(base, cv=splits).fit(X, Y_missing)
+    assert clf.thresholds_[2] == 0.5
+    assert np.all(np.isfinite(clf.best_scores_))
+
+    # Each label's threshold is the best F1 on its observed out-of-fold entries.
+    proba = np.empty_like(Y)
+    for train, test in splits:
+        proba[test] = clone(base).fit(X[train], Y_missing[train]).predict_proba(X[test])
+    for k in range(2):
+        known = ~np.isnan(Y_missing[:, k])
+        y, p = Y_missing[known, k], proba[known, k]
+        best = max(f1_score(y, p > t) for t in np.r_[0.0, np.unique(p)])
+        assert f1_score(y, p > clf.thresholds_[k]) == pytest.approx(best)
+
+    # Without missing-label support in the estimator, its own error is raised.
+    with pytest.raises(ValueError, match="missing_labels"):
+        PerLabelThresholdClassifier(cv=2).fit(X, Y_missing)
+    with pytest.raises(ValueError, match="2-D"):
+        PerLabelThresholdClassifier(cv=2).fit(X, np.r_[np.nan, Y[1:, 0]])
