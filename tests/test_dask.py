@@ -44,12 +44,14 @@ def test_grid_search_on_dask_backend_equals_local_run(client):
     X, Y = _data()
     grid = {"alpha": [0.01, 1.0, 100.0]}
 
-    def search():
-        return GridSearchCV(BCEMultiLabelClassifier(), grid, scoring=bce_score, cv=3, n_jobs=-1)
+    def search(n_jobs):
+        return GridSearchCV(
+            BCEMultiLabelClassifier(), grid, scoring=bce_score, cv=3, n_jobs=n_jobs
+        )
 
-    local = search().fit(X, Y)
+    local = search(None).fit(X, Y)
     with parallel_backend("dask"):
-        remote = search().fit(X, Y)
+        remote = search(-1).fit(X, Y)
     assert remote.best_params_ == local.best_params_
     np.testing.assert_allclose(
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"],
