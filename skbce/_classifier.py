@@ -401,10 +401,10 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_outputs) or (n_samples, 2)
             Multilabel: the probability of each label (rows need not sum to
-            1). A Dask ``X`` (here and in the other prediction methods) gives
-            a Dask array, computed lazily chunk by chunk. Binary: the probabilities of ``classes_[0]`` and
+            1). Binary: the probabilities of ``classes_[0]`` and
             ``classes_[1]``. Multiclass: the per-class sigmoids normalized to
-            sum to 1.
+            sum to 1. A Dask ``X`` (here and in the other prediction methods)
+            gives a Dask array, computed lazily chunk by chunk.
 
         Notes
         -----

@@ -34,10 +34,12 @@ from ._objective import (
 
 
 def is_dask_collection(obj):
-    """Whether ``obj`` is a Dask collection (duck typing: dask is not imported)."""
-    return type(obj).__module__.split(".")[0] == "dask" or hasattr(
-        type(obj), "__dask_graph__"
-    )
+    """Whether ``obj`` is a Dask collection, by its type's module: dask is not imported.
+
+    (Not by the ``__dask_graph__`` protocol: an xarray object has it even when
+    it holds a NumPy array, and takes the in-memory path.)
+    """
+    return type(obj).__module__.split(".")[0] == "dask"
 
 
 def _float_dtype(X):

@@ -50,8 +50,9 @@ def test_grid_search_on_dask_backend_equals_local_run(client):
         )
 
     local = search(None).fit(X, Y)
-    with parallel_backend("dask"):
+    with parallel_backend("dask"), distributed.get_task_stream(client) as tasks:
         remote = search(-1).fit(X, Y)
+    assert len(tasks.data) > 0  # the fits (in batches) ran on the cluster
     assert remote.best_params_ == local.best_params_
     np.testing.assert_allclose(
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"],
@@ -156,6 +157,20 @@ def test_predictions_stay_lazy_without_computing():
     assert proba.shape == (60, Y.shape[1])
     np.testing.assert_allclose(proba.compute(scheduler="sync"), clf.predict_proba(X))
     assert len(calls) == 3
+
+
+def test_warm_start_and_missing_labels_on_dask_arrays(client):
+    X, Y = _data()
+    Y[::5, 2] = np.nan
+    params = {"tol": 1e-9, "missing_labels": "ignore", "alpha": 0.5}
+    expected = BCEMultiLabelClassifier(**params).fit(X, Y)
+    clf = BCEMultiLabelClassifier(warm_start=True, **params)
+    X_dask, Y_dask = da.from_array(X, chunks=150), da.from_array(Y, chunks=150)
+    clf.fit(X_dask, Y_dask)
+    np.testing.assert_allclose(_parameters(clf), _parameters(expected), rtol=0, atol=1e-6)
+    clf.fit(X_dask, Y_dask)  # from the solution: converged at the start
+    assert clf.n_iter_ == 1
+    np.testing.assert_allclose(_parameters(clf), _parameters(expected), rtol=0, atol=1e-6)
 
 
 def test_float32_stays_float32(client):
