@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
-from . import _validation
+from . import _dask, _validation
 from ._loss import bce_coefficients, smooth_targets
 from ._network import ParameterLayout, allocate_activations, forward, initial_parameters
 from ._objective import BCEObjective
@@ -34,7 +34,12 @@ def _prior_logits(targets, sample_weight):
     else:  # matrix-vector products: no temporary of the size of targets
         total = np.full(targets.shape[1], weight.sum())
         positive = weight @ targets
-    mean = np.divide(positive, total, out=np.full(targets.shape[1], 0.5), where=total > 0)
+    return _logit_of_mean(positive, total)
+
+
+def _logit_of_mean(positive, total):
+    """Logit of ``positive / total`` per output, 0 where ``total`` is 0."""
+    mean = np.divide(positive, total, out=np.full(positive.shape[0], 0.5), where=total > 0)
     mean = np.clip(mean, 1e-6, 1 - 1e-6)
     return np.log(mean) - np.log1p(-mean)
 
@@ -216,14 +221,17 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training inputs. float32 input gives float32 parameters.
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Training inputs. float32 input gives float32 parameters. A Dask
+            array (chunked by rows) fits the linear model chunk by chunk on
+            the Dask scheduler; see the user guide's page on Dask.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             A 0/1 label-indicator matrix, a matrix of probabilities in [0, 1]
             (NaN for a missing label with ``missing_labels="ignore"``), or
-            1-D binary or multiclass labels.
+            1-D binary or multiclass labels. With a Dask ``X``, a 2-D Dask
+            array stays on the cluster.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
+            Non-negative sample weights (a Dask array with a Dask ``X``).
 
         Returns
         -------
@@ -237,42 +245,34 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             )
         warm = self.warm_start and hasattr(self, "coefs_")
         previous_n_features = getattr(self, "n_features_in_", None)
-        X = validate_data(
-            self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=True
-        )
-        targets, classes, target_type = _validation.encode_targets(
-            y, self.missing_labels, dtype=X.dtype
-        )
-        check_consistent_length(X, targets)
-        n_samples, n_features = X.shape
-        n_outputs = targets.shape[1]
+        if _dask.is_dask_collection(X):
+            # Chunks of rows on a Dask cluster: the objective is a map-reduce.
+            problem = _dask.prepare_fit(self, X, y, sample_weight, hidden)
+            objective = problem.objective
+            classes, target_type = problem.classes, problem.target_type
+            pos_weight = problem.pos_weight
+            prior = _logit_of_mean(problem.positive, problem.observed)
+            self.n_features_in_ = problem.n_features
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        else:
+            objective, classes, target_type, pos_weight, prior = self._in_memory_problem(
+                X, y, sample_weight, hidden
+            )
+        dtype = objective.dtype
+        layout = objective.layout
+        n_outputs = layout.layer_sizes[-1]
         if target_type != "multiclass":
             _validation.check_threshold(self.threshold, n_outputs)
-        weight = _validation.check_sample_weight(sample_weight, n_samples)
-        class_weight = _validation.class_sample_weight(
-            self.class_weight, targets, classes, target_type
-        )
-        if class_weight is not None:
-            weight = weight * class_weight
-        pos_weight = _validation.resolve_pos_weight(self.pos_weight, targets, weight)
-        targets = smooth_targets(targets, self.label_smoothing)
-        A, B, weight_sum = bce_coefficients(targets, weight, pos_weight, dtype=X.dtype)
-        prior = _prior_logits(targets, weight)
-        del targets  # A and B carry all the solver needs
-
-        layout = ParameterLayout((n_features, *hidden, n_outputs))
         if warm:
             theta0 = self._warm_start_parameters(layout, previous_n_features)
         else:
             theta0 = initial_parameters(
-                layout, self.activation, check_random_state(self.random_state), X.dtype
+                layout, self.activation, check_random_state(self.random_state), dtype
             )
             if not hidden:
                 # The convex linear model starts at the intercept-only optimum.
                 theta0[-n_outputs:] = prior
-        objective = BCEObjective(
-            X, A, B, layout, self.activation, self.alpha / (n_outputs * weight_sum)
-        )
         units = objective.parameter_units()
         if hidden and not warm:
             # Glorot's initial scale assumes unit-scale inputs: a feature of
@@ -293,7 +293,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
                 "The fit diverged to non-finite parameters; scale the features "
                 "(e.g. StandardScaler) or increase alpha."
             )
-        coefs, intercepts = layout.unpack(result.theta.astype(X.dtype))
+        coefs, intercepts = layout.unpack(result.theta.astype(dtype))
         self.coefs_ = [c.copy() for c in coefs]
         self.intercepts_ = [b.copy() for b in intercepts]
         self.classes_ = classes
@@ -305,6 +305,34 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         self._target_type = target_type
         return self
 
+    def _in_memory_problem(self, X, y, sample_weight, hidden):
+        """Validate in-memory input; return the objective and what the fit stores."""
+        X = validate_data(
+            self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=True
+        )
+        targets, classes, target_type = _validation.encode_targets(
+            y, self.missing_labels, dtype=X.dtype
+        )
+        check_consistent_length(X, targets)
+        n_samples, n_features = X.shape
+        n_outputs = targets.shape[1]
+        weight = _validation.check_sample_weight(sample_weight, n_samples)
+        class_weight = _validation.class_sample_weight(
+            self.class_weight, targets, classes, target_type
+        )
+        if class_weight is not None:
+            weight = weight * class_weight
+        pos_weight = _validation.resolve_pos_weight(self.pos_weight, targets, weight)
+        targets = smooth_targets(targets, self.label_smoothing)
+        A, B, weight_sum = bce_coefficients(targets, weight, pos_weight, dtype=X.dtype)
+        prior = _prior_logits(targets, weight)
+        del targets  # A and B carry all the solver needs
+        layout = ParameterLayout((n_features, *hidden, n_outputs))
+        objective = BCEObjective(
+            X, A, B, layout, self.activation, self.alpha / (n_outputs * weight_sum)
+        )
+        return objective, classes, target_type, pos_weight, prior
+
     def _warm_start_parameters(self, layout, previous_n_features):
         old_sizes = (previous_n_features, *(b.shape[0] for b in self.intercepts_))
         if old_sizes != layout.layer_sizes:
@@ -314,6 +342,21 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
                 f"{layout.layer_sizes} now. Set warm_start=False to start afresh."
             )
         return layout.pack(self.coefs_, self.intercepts_)
+
+    def _map_rows(self, method: str, X: Any) -> Any:
+        """``method`` on a Dask array: a Dask array computed lazily, chunk by chunk."""
+        check_is_fitted(self)
+        float_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        n_columns: int | None = self.n_outputs_
+        if method == "predict":
+            dtype = np.int64 if self._target_type == "multilabel" else self.classes_.dtype
+            if self._target_type != "multilabel":
+                n_columns = None
+        else:
+            dtype = float_dtype
+            if self._target_type == "binary":
+                n_columns = None if method == "decision_function" else 2
+        return _dask.map_rows(getattr(self, method), X, n_columns, np.dtype(dtype))
 
     def _logits(self, X: Any) -> NDArray[Any]:
         check_is_fitted(self)
@@ -341,6 +384,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             One logit per label; 1-D for binary ``y``, where it is the logit
             of ``classes_[1]``.
         """
+        if _dask.is_dask_collection(X):
+            return self._map_rows("decision_function", X)
         raw = self._logits(X)
         return raw[:, 0].copy() if self._target_type == "binary" else raw
 
@@ -358,7 +403,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             Multilabel: the probability of each label (rows need not sum to
             1). Binary: the probabilities of ``classes_[0]`` and
             ``classes_[1]``. Multiclass: the per-class sigmoids normalized to
-            sum to 1.
+            sum to 1. A Dask ``X`` (here and in the other prediction methods)
+            gives a Dask array, computed lazily chunk by chunk.
 
         Notes
         -----
@@ -368,6 +414,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         ``log(p)`` and ``log(1 - p)`` stay finite downstream. For exact
         logarithms of extreme probabilities use :meth:`predict_log_proba`.
         """
+        if _dask.is_dask_collection(X):
+            return self._map_rows("predict_proba", X)
         if getattr(self, "_target_type", None) == "multiclass":
             # Normalized in log space: the sigmoids may all underflow to 0.
             return _inside_unit_interval(np.exp(self.predict_log_proba(X)))
@@ -393,6 +441,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             probabilities first, so a very small probability keeps its
             exponent instead of becoming ``-inf``.
         """
+        if _dask.is_dask_collection(X):
+            return self._map_rows("predict_log_proba", X)
         raw = self._logits(X)
         if self._target_type == "binary":
             return np.column_stack([log_expit(-raw[:, 0]), log_expit(raw[:, 0])])
@@ -417,6 +467,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             its probability is above ``threshold``. Multiclass: the class of
             highest probability.
         """
+        if _dask.is_dask_collection(X):
+            return self._map_rows("predict", X)
         raw = self._logits(X)
         if self._target_type == "multiclass":
             return self.classes_[np.argmax(raw, axis=1)]

@@ -50,7 +50,8 @@ def smooth_targets(y, label_smoothing):
     return y * (1.0 - label_smoothing) + 0.5 * label_smoothing
 
 
-def bce_coefficients(y, sample_weight=None, pos_weight=None, dtype=np.float64):
+def bce_coefficients(y, sample_weight=None, pos_weight=None, dtype=np.float64,
+                     weight_sum=None):
     """Fold weights, masks and positive weights into the ``A``, ``B`` arrays.
 
     The loss they define is the weighted mean over samples of the per-sample
@@ -67,6 +68,10 @@ def bce_coefficients(y, sample_weight=None, pos_weight=None, dtype=np.float64):
         Weight of the positive term of each label; ``None`` means all ones.
     dtype : numpy dtype, default=np.float64
         Dtype of the returned arrays.
+    weight_sum : float, default=None
+        The normalization of the mean; ``None`` computes it from these rows.
+        A row chunk of a larger data set passes the total over all chunks, so
+        that the chunks' losses add up to the loss of the whole.
 
     Returns
     -------
@@ -85,14 +90,16 @@ def bce_coefficients(y, sample_weight=None, pos_weight=None, dtype=np.float64):
     ).astype(np.float64)
     missing = np.isnan(y)
     if not missing.any():
-        weight_sum = weight.sum()
+        if weight_sum is None:
+            weight_sum = weight.sum()
         scale = (weight / (weight_sum * n_outputs)).astype(dtype)[:, None]
         y_filled = y
     else:
         observed = ~missing
         n_observed = observed.sum(axis=1)
         has_label = n_observed > 0
-        weight_sum = weight[has_label].sum()
+        if weight_sum is None:
+            weight_sum = weight[has_label].sum()
         per_sample = np.zeros(n_samples)
         per_sample[has_label] = weight[has_label] / (
             weight_sum * n_observed[has_label]

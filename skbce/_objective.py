@@ -23,6 +23,35 @@ def _weighted_column_squares(X, weight, block_rows=4096):
     return out
 
 
+def units_from_moments(layout, second_moment, l2):
+    """Parameter units from the weighted mean ``m_j`` of each ``x_j^2``.
+
+    See :meth:`BCEObjective.parameter_units`; shared with the objective on
+    Dask arrays, which gathers ``m_j`` chunk by chunk.
+    """
+    units = np.ones(layout.n_params)
+    penalty = 4.0 * l2 * layout.layer_sizes[-1]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        exponent = np.round(np.log2(np.sqrt(second_moment + penalty)))
+    exponent[~np.isfinite(exponent) | (np.abs(exponent) <= 2)] = 0
+    (first_coef, *_), _ = layout.unpack(units)
+    first_coef *= np.exp2(exponent)[:, None]
+    return units
+
+
+def diagonal_scale_from_moments(layout, second_moment, per_output, l2):
+    """``1 / sqrt(diag H)`` of the linear model from its summed statistics.
+
+    See :meth:`BCEObjective.diagonal_scale`; ``per_output`` is the summed
+    curvature of each output and ``second_moment`` the weighted mean of
+    each ``x_j^2``.
+    """
+    diagonal = layout.pack([np.outer(second_moment, per_output) + l2], [per_output])
+    # A label with no curvature (no weight at all) keeps the unit scale.
+    diagonal[diagonal <= 0] = 1.0
+    return 1.0 / np.sqrt(diagonal)
+
+
 class BCEObjective:
     r"""Regularized BCE of a linear model or MLP, as a function of ``theta``.
 
@@ -128,12 +157,7 @@ class BCEObjective:
             per_output += hessian_weights(raw[rows], self.A[rows]).sum(axis=0, dtype=np.float64)
         sample_weight = self.A.sum(axis=1, dtype=np.float64)
         second_moment = _weighted_column_squares(self.X, sample_weight / sample_weight.sum())
-        diagonal = self.layout.pack(
-            [np.outer(second_moment, per_output) + self.l2], [per_output]
-        )
-        # A label with no curvature (no weight at all) keeps the unit scale.
-        diagonal[diagonal <= 0] = 1.0
-        return 1.0 / np.sqrt(diagonal)
+        return diagonal_scale_from_moments(self.layout, second_moment, per_output, self.l2)
 
     def parameter_units(self):
         """Return the unit of each parameter for the stopping test and scaling.
@@ -152,17 +176,10 @@ class BCEObjective:
         """
         sample_weight = self.A.sum(axis=1, dtype=np.float64)
         total = sample_weight.sum()
-        units = np.ones(self.layout.n_params)
         if total <= 0:
-            return units
+            return np.ones(self.layout.n_params)
         second_moment = _weighted_column_squares(self.X, sample_weight / total)
-        penalty = 4.0 * self.l2 * self.layout.layer_sizes[-1]
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            exponent = np.round(np.log2(np.sqrt(second_moment + penalty)))
-        exponent[~np.isfinite(exponent) | (np.abs(exponent) <= 2)] = 0
-        (first_coef, *_), _ = self.layout.unpack(units)
-        first_coef *= np.exp2(exponent)[:, None]
-        return units
+        return units_from_moments(self.layout, second_moment, self.l2)
 
     def _hessian_weights(self, theta):
         """``A sigmoid'(Z)`` at ``theta``, kept while the solver probes one point."""

@@ -319,12 +319,7 @@ def resolve_pos_weight(pos_weight, targets, sample_weight):
     if isinstance(pos_weight, str):
         y = np.nan_to_num(targets, nan=0.0)
         observed = ~np.isnan(targets)
-        n_pos = sample_weight @ y
-        n_neg = sample_weight @ (observed - y)
-        ratio = np.ones(n_outputs)
-        usable = (n_pos > 0) & (n_neg > 0)
-        ratio[usable] = n_neg[usable] / n_pos[usable]
-        return ratio
+        return balanced_pos_weight(sample_weight @ y, sample_weight @ (observed - y))
     weights = np.asarray(pos_weight, dtype=np.float64)
     if weights.shape != (n_outputs,):
         raise ValueError(
@@ -332,6 +327,24 @@ def resolve_pos_weight(pos_weight, targets, sample_weight):
             f"{n_outputs} outputs: give one weight per label."
         )
     return weights
+
+
+def balanced_pos_weight(n_pos, n_neg):
+    """``n_neg / n_pos`` per label, 1 for a label with no positive or no negative.
+
+    Parameters
+    ----------
+    n_pos, n_neg : ndarray of shape (n_outputs,)
+        Weighted counts of the positive and negative targets of each label.
+
+    Returns
+    -------
+    ndarray of shape (n_outputs,)
+    """
+    ratio = np.ones(n_pos.shape[0])
+    usable = (n_pos > 0) & (n_neg > 0)
+    ratio[usable] = n_neg[usable] / n_pos[usable]
+    return ratio
 
 
 def class_sample_weight(class_weight, targets, classes, target_type):
