@@ -5,6 +5,8 @@
 reuses them across calls, and it never writes into an estimator.
 """
 
+import itertools
+
 import numpy as np
 from scipy import sparse
 
@@ -91,6 +93,12 @@ class BCEObjective:
         self._scratch = [np.empty_like(h) for h in self._activations[:-1]]
         self._grad_logits = np.empty((n_samples, layout.layer_sizes[-1]), dtype=self.dtype)
         self._grad = np.empty(layout.n_params, dtype=self.dtype)
+
+    @property
+    def largest_product(self):
+        """Multiply-adds of the largest matrix product of one evaluation."""
+        sizes = self.layout.layer_sizes
+        return self.X.shape[0] * max(a * b for a, b in itertools.pairwise(sizes))
 
     def _parameters(self, theta):
         return self.layout.unpack(np.asarray(theta, dtype=self.dtype))

@@ -1,0 +1,472 @@
+"""Speed and quality of skbce against the scikit-learn alternatives.
+
+Prints plain-text tables; every ratio compares figures measured in this run:
+
+- ``real``: yeast, emotions, CAL500 (standardized, fixed 70/30 split). The
+  linear model against ``MLPClassifier(hidden_layer_sizes=(), solver="lbfgs")``
+  and ``OneVsRestClassifier(LogisticRegression(C=1/alpha))``; the MLP
+  ``(64,)`` against ``MLPClassifier((64,), solver="lbfgs")`` with the same
+  iteration budget and starting weights.
+- ``synthetic``: dense 50,000 x 500 with 100 labels and sparse CSR
+  100,000 x 20,000 (0.5% density) with 50 labels, every solver capped at the
+  same number of iterations.
+- ``kernel``: one objective+gradient evaluation against ``X @ W`` plus
+  ``X.T @ G`` with NumPy, float64 and float32.
+- ``memory``: peak memory (tracemalloc) of a float32 fit against float64.
+- ``scaling``: fit time for n = 10k, 50k, 100k at a fixed iteration count.
+
+Objectives are on skbce's scale: the mean BCE over samples and labels plus
+``alpha / (2 K n) ||W||^2`` (``MLPClassifier``'s objective divided by the
+number of labels ``K``). Tolerances are matched on that scale: a gradient
+test at ``tol`` for skbce is ``tol * K`` for the baselines, whose objectives
+are ``K`` times larger per label.
+
+Run ``python benchmarks/run.py`` (about 10 minutes on 2 cores);
+``--quick`` runs every section on tiny problems in seconds.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+import scipy
+import sklearn
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from skbce import BCEMultiLabelClassifier, binary_cross_entropy
+
+SECTIONS = ("real", "synthetic", "kernel", "memory", "scaling")
+REAL_SETS = ("yeast", "emotions", "CAL500")
+
+
+# --------------------------------------------------------------------------- output
+def print_table(title, header, rows, notes=()):
+    """Print ``rows`` (lists of str) under ``header`` as an aligned table."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    print(f"\n## {title}\n")
+    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths)))
+    print(line)
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+    for note in notes:
+        print(f"note: {note}")
+    sys.stdout.flush()
+
+
+def machine_info(threads):
+    """Print the CPU, core count, library versions and BLAS."""
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    print("# skbce benchmarks\n")
+    print(f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}")
+    print(f"machine: {cpu}, {os.cpu_count()} logical cores, {platform.system()} "
+          f"{platform.release()}")
+    print(f"python {platform.python_version()}, numpy {np.__version__}, "
+          f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}")
+    for lib in threadpool_info():
+        if lib["user_api"] == "blas":
+            print(f"BLAS: {lib['internal_api']} {lib['version']} "
+                  f"({os.path.basename(os.path.dirname(lib['filepath']))}, "
+                  f"{lib.get('architecture')}, {lib['num_threads']} threads)")
+    print(f"BLAS threads set to {threads} for every library (threadpoolctl), for all "
+          "solvers alike; skbce additionally runs SciPy's own BLAS copy on one thread "
+          "inside L-BFGS-B.")
+
+
+# --------------------------------------------------------------------------- models
+def objective(Y, proba, weights, alpha):
+    """skbce's objective: mean BCE over samples and labels + alpha/(2 K n) ||W||^2."""
+    n, k = Y.shape
+    penalty = sum(float(np.vdot(w, w)) for w in weights)
+    return binary_cross_entropy(Y, proba) + alpha * penalty / (2 * k * n)
+
+
+def ovr_weights(model):
+    """Weight vectors of a fitted OneVsRestClassifier (constant labels have none)."""
+    return [e.coef_ for e in model.estimators_ if hasattr(e, "coef_")]
+
+
+def ovr_n_iter(model):
+    """Largest iteration count among the per-label fits."""
+    return max((int(np.max(e.n_iter_)) for e in model.estimators_ if hasattr(e, "n_iter_")),
+               default=0)
+
+
+def timed_fit(model, X, Y):
+    """Fit ``model``, silencing convergence warnings; return seconds."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)  # OvR: a label constant in training
+        start = time.perf_counter()
+        model.fit(X, Y)
+        return time.perf_counter() - start
+
+
+def run_models(models, Xtr, Ytr, Xte, Yte, alpha):
+    """Fit each ``(name, model, weights_fn, n_iter_fn, labels)``; return result dicts.
+
+    A model with ``labels = m`` is fitted on the first ``m`` labels only and
+    its time scaled by ``K / m``. Then every model's objective and test BCE
+    are taken over those ``m`` labels (the linear model decouples per label),
+    so the rows stay comparable.
+    """
+    n_labels = Ytr.shape[1]
+    subset = min((m[-1] for m in models if m[-1] is not None), default=n_labels)
+    results = []
+    for name, model, weights_fn, n_iter_fn, labels in models:
+        Y_fit = Ytr if labels is None else Ytr[:, :labels]
+        seconds = timed_fit(model, Xtr, Y_fit)
+        scale = 1.0 if labels is None else n_labels / labels
+        weights = [w[:, :subset] if w.ndim == 2 and w.shape[1] == n_labels else w
+                   for w in weights_fn(model)]
+        results.append({
+            "name": name,
+            "seconds": seconds * scale,
+            "extrapolated": labels is not None,
+            "objective": objective(Ytr[:, :subset], model.predict_proba(Xtr)[:, :subset],
+                                   weights, alpha),
+            "test_bce": binary_cross_entropy(Yte[:, :subset],
+                                             model.predict_proba(Xte)[:, :subset]),
+            "n_iter": n_iter_fn(model),
+        })
+    return results
+
+
+def result_rows(case, results, reference=0):
+    """Table rows: time, ratio to ``results[reference]``, objective, test BCE, n_iter."""
+    base = results[reference]
+    rows = []
+    for r in results:
+        per_iter = r["seconds"] / max(r["n_iter"], 1)
+        rows.append([
+            case, r["name"] + (" *" if r["extrapolated"] else ""),
+            f"{r['seconds']:.3f}", f"{r['seconds'] / base['seconds']:.1f}x",
+            f"{1e3 * per_iter:.2f}",
+            f"{r['objective']:.6f}", f"{r['test_bce']:.5f}",
+            f"{r['test_bce'] - base['test_bce']:+.1e}", str(r["n_iter"]),
+        ])
+    return rows
+
+
+RESULT_HEADER = ["case", "model", "fit s", "time / skbce", "ms / iter", "train objective",
+                 "test BCE", "dBCE vs skbce", "n_iter_"]
+
+
+def linear_models(alpha, tol, K, max_iter, lr_labels=None, lr_max_iter=None):
+    """skbce linear, MLPClassifier(()), OvR(LogisticRegression) with matched settings."""
+    lr_max_iter = max_iter if lr_max_iter is None else lr_max_iter
+    return [
+        ("skbce linear", BCEMultiLabelClassifier(alpha=alpha, tol=tol, max_iter=max_iter),
+         lambda m: m.coefs_, lambda m: m.n_iter_, None),
+        ("MLPClassifier(())",
+         MLPClassifier(hidden_layer_sizes=(), solver="lbfgs", alpha=alpha, tol=tol * K,
+                       max_iter=max_iter, max_fun=15000, random_state=0),
+         lambda m: m.coefs_, lambda m: m.n_iter_, None),
+        ("OvR(LogReg)",
+         OneVsRestClassifier(LogisticRegression(C=1.0 / alpha, tol=tol * K,
+                                                max_iter=lr_max_iter)),
+         ovr_weights, ovr_n_iter, lr_labels),
+    ]
+
+
+# --------------------------------------------------------------------------- sections
+def section_real(args):
+    from skbce.datasets import _default_data_home, load_benchmark
+
+    alpha, tol = args.alpha, args.tol
+    linear_rows, mlp_rows, notes = [], [], []
+    for name in REAL_SETS:
+        path = _default_data_home() / f"{name}.arff"
+        if args.quick and not path.is_file():
+            print(f"note: {name}: {path} not found; skipped (no download with --quick)")
+            continue
+        try:
+            X, Y, _, _ = load_benchmark(name)
+        except Exception as exc:  # missing file and no network: skip the set
+            print(f"note: {name} could not be loaded ({type(exc).__name__}: {exc}); skipped")
+            continue
+        if args.quick:
+            X, Y = X[:300], Y[:300, :6]
+        Xtr, Xte, Ytr, Yte = train_test_split(X, Y, test_size=0.3, random_state=0)
+        scaler = StandardScaler().fit(Xtr)
+        Xtr, Xte = scaler.transform(Xtr), scaler.transform(Xte)
+        K = Y.shape[1]
+        case = f"{name} {Xtr.shape[0]}x{Xtr.shape[1]}x{K}"
+        results = run_models(linear_models(alpha, tol, K, args.max_iter),
+                             Xtr, Ytr, Xte, Yte, alpha)
+        linear_rows += result_rows(case, results)
+
+        budget = args.mlp_iter
+        mlp = [
+            ("skbce MLP (64,)",
+             BCEMultiLabelClassifier((64,), alpha=alpha, tol=tol, max_iter=budget,
+                                     random_state=0),
+             lambda m: m.coefs_, lambda m: m.n_iter_, None),
+            ("MLPClassifier((64,))",
+             MLPClassifier((64,), solver="lbfgs", alpha=alpha, tol=tol * K, max_iter=budget,
+                           random_state=0),
+             lambda m: m.coefs_, lambda m: m.n_iter_, None),
+        ]
+        mlp_rows += result_rows(case, run_models(mlp, Xtr, Ytr, Xte, Yte, alpha))
+    notes = [
+        f"alpha={alpha} for all (LogisticRegression C=1/alpha); skbce tol={tol}, "
+        f"baselines tol={tol}*K (same gradient test on skbce's scale).",
+        "train objective on skbce's scale (mean BCE + alpha/(2Kn)||W||^2); "
+        "dBCE vs skbce = test BCE minus skbce's.",
+        "OvR n_iter_ is the largest per-label count.",
+    ]
+    if linear_rows:
+        print_table("Real data, linear model", RESULT_HEADER, linear_rows, notes)
+        print_table(
+            f"Real data, MLP (64,), same budget max_iter={args.mlp_iter}, same initial "
+            "weights (random_state=0)", RESULT_HEADER, mlp_rows,
+            ["compare 'ms / iter' (fit time / n_iter_) and the train objective."])
+
+
+def make_dense(n, d, k, dtype=np.float64, seed=0):
+    """Dense Gaussian ``X`` and labels from a noisy linear model."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d), dtype=np.float32 if dtype == np.float32 else np.float64)
+    coef = rng.standard_normal((d, k)) / np.sqrt(d)
+    Y = ((X @ coef.astype(X.dtype)) + rng.standard_normal((n, k)) > 0.5).astype(np.int8)
+    return X, Y
+
+
+def make_sparse(n, d, k, density, seed=0):
+    """CSR ``X`` built from indptr/indices/data directly, labels from a sparse linear model."""
+    rng = np.random.default_rng(seed)
+    per_row = max(1, round(density * d))
+    indptr = np.arange(0, (n + 1) * per_row, per_row, dtype=np.int64)
+    # Column indices may repeat within a row; CSR tolerates it (the values add up).
+    indices = rng.integers(0, d, size=n * per_row, dtype=np.int32)
+    indices.reshape(n, per_row).sort(axis=1)
+    data = rng.standard_normal(n * per_row)
+    X = sparse.csr_matrix((data, indices, indptr), shape=(n, d))
+    coef = rng.standard_normal((d, k)) / np.sqrt(per_row)  # logits of unit scale
+    logits = X @ coef
+    Y = (logits + rng.standard_normal((n, k)) > 0.5).astype(np.int8)
+    return X, Y
+
+
+def section_synthetic(args):
+    alpha, tol = args.alpha, args.tol
+    rows = []
+    if args.quick:
+        cases = [("dense", (2000, 50, 10)), ("sparse", (5000, 1000, 5))]
+    else:
+        cases = [("dense", (50_000, 500, 100)), ("sparse", (100_000, 20_000, 50))]
+    for kind, (n, d, k) in cases:
+        if kind == "dense":
+            X, Y = make_dense(n, d, k)
+            case = f"dense {n}x{d}x{k}"
+        else:
+            X, Y = make_sparse(n, d, k, args.density)
+            case = f"CSR {n}x{d}x{k} ({100 * X.nnz / (n * d):.2f}%)"
+        Xtr, Xte, Ytr, Yte = train_test_split(X, Y, test_size=0.2, random_state=0)
+        lr_labels = args.lr_labels if 0 < args.lr_labels < k else None
+        models = linear_models(alpha, tol, k, args.synthetic_iter, lr_labels=lr_labels)
+        rows += result_rows(case, run_models(models, Xtr, Ytr, Xte, Yte, alpha))
+        del X, Xtr, Xte
+    print_table(
+        f"Synthetic data, linear model, every solver capped at max_iter={args.synthetic_iter}",
+        RESULT_HEADER, rows,
+        [f"the cap keeps the baselines' run time bounded; equal budgets, so compare "
+         f"time and the objective reached (alpha={alpha}).",
+         f"* OvR(LogReg) fitted on the first {args.lr_labels} labels only, its time "
+         "scaled by K / that count; every row's objective and BCE are over those labels."])
+
+
+def median_times(functions, repeats):
+    """Median wall time of each function, calls interleaved (after one warm-up each).
+
+    Interleaving exposes every function to the same drift in machine load,
+    so their ratio is fair even on a shared machine.
+    """
+    for function in functions:
+        function()
+    times = [[] for _ in functions]
+    for _ in range(repeats):
+        for function, record in zip(functions, times):
+            start = time.perf_counter()
+            function()
+            record.append(time.perf_counter() - start)
+    return [float(np.median(t)) for t in times]
+
+
+def section_kernel(args):
+    from skbce._loss import bce_coefficients
+    from skbce._network import ParameterLayout
+    from skbce._objective import BCEObjective
+
+    n, d, k = (2000, 50, 10) if args.quick else (50_000, 500, 100)
+    rows = []
+    for dtype in (np.float64, np.float32):
+        X, Y = make_dense(n, d, k, dtype=dtype)
+        A, B, weight_sum = bce_coefficients(Y.astype(dtype), dtype=dtype)
+        layout = ParameterLayout((d, k))
+        fun = BCEObjective(X, A, B, layout, "relu", args.alpha / (k * weight_sum))
+        rng = np.random.default_rng(1)
+        theta = rng.standard_normal(layout.n_params) * 0.01
+        W = rng.standard_normal((d, k)).astype(dtype)
+        G = rng.standard_normal((n, k)).astype(dtype)
+
+        def products(X=X, W=W, G=G):
+            X @ W
+            X.T @ G
+
+        t_obj, t_mm = median_times([lambda fun=fun, theta=theta: fun(theta), products],
+                                   args.repeats)
+        rows.append([np.dtype(dtype).name, f"{n}x{d}x{k}", f"{1e3 * t_obj:.1f}",
+                     f"{1e3 * t_mm:.1f}", f"{t_obj / t_mm:.2f}"])
+        del X, fun
+    print_table("Kernel: one objective+gradient evaluation / (X @ W + X.T @ G)",
+                ["dtype", "n x d x K", "objective+gradient ms", "X@W + X.T@G ms", "ratio"],
+                rows,
+                [f"median of {args.repeats} interleaved repeats after a warm-up; "
+                 "target <= 1.5."])
+
+
+def peak_fit_memory(X, Y, max_iter):
+    """Peak bytes allocated (tracemalloc) while fitting the linear model."""
+    clf = BCEMultiLabelClassifier(max_iter=max_iter)
+    tracemalloc.start()
+    timed_fit(clf, X, Y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def section_memory(args):
+    n, d, k = (2000, 50, 10) if args.quick else (50_000, 500, 100)
+    rows, peaks = [], {}
+    for dtype in (np.float64, np.float32):
+        X, Y = make_dense(n, d, k, dtype=dtype)
+        peaks[dtype] = peak_fit_memory(X, Y, max_iter=5)
+        rows.append([np.dtype(dtype).name, f"{X.nbytes / 2**20:.1f}",
+                     f"{peaks[dtype] / 2**20:.1f}", f"{peaks[dtype] / X.nbytes:.2f}"])
+        del X
+    ratio = peaks[np.float32] / peaks[np.float64]
+    print_table(f"Memory: peak of fit on dense {n}x{d}x{k} (tracemalloc, X allocated before)",
+                ["dtype", "X MiB", "peak MiB", "peak / X.nbytes"], rows,
+                [f"float32 peak / float64 peak = {ratio:.2f} (target <= 0.6)."])
+
+
+class _CountEvaluations:
+    """Count the objective evaluations of the fits run inside the ``with`` block."""
+
+    def __enter__(self):
+        from skbce._objective import BCEObjective
+
+        self.count, self._cls = 0, BCEObjective
+        self._original = original = BCEObjective.__call__
+
+        def counted(objective, theta):
+            self.count += 1
+            return original(objective, theta)
+
+        BCEObjective.__call__ = counted
+        return self
+
+    def __exit__(self, *exc):
+        self._cls.__call__ = self._original
+
+
+def section_scaling(args):
+    sizes = (1000, 2000, 4000) if args.quick else (10_000, 50_000, 100_000)
+    d, k = (50, 10) if args.quick else (500, 100)
+    iters = args.scaling_iter
+    rows, first = [], None
+    for n in sizes:
+        X, Y = make_dense(n, d, k)
+        # A tol no fit reaches: every fit runs the same number of iterations.
+        clf = BCEMultiLabelClassifier(max_iter=iters, tol=1e-12)
+        best = None
+        for _ in range(args.fit_repeats):
+            with _CountEvaluations() as counter:
+                seconds = timed_fit(clf, X, Y)
+            if best is None or seconds < best[0]:
+                best = (seconds, counter.count)
+        seconds, evaluations = best
+        per_eval_sample = seconds / (evaluations * n)
+        first = per_eval_sample if first is None else first
+        rows.append([str(n), f"{seconds:.2f}", str(clf.n_iter_), str(evaluations),
+                     f"{1e3 * seconds / n * 1000:.1f}",
+                     f"{1e9 * per_eval_sample:.0f}", f"{per_eval_sample / first:.2f}"])
+        del X
+    print_table(f"Scaling in n: dense d={d}, K={k}, linear model, max_iter={iters}, tol=1e-12",
+                ["n", "fit s", "n_iter_", "evaluations", "fit ms / 1000 samples",
+                 "ns / (sample x evaluation)", "relative to smallest n"], rows,
+                [f"best of {args.fit_repeats} fits; the line search makes the number of "
+                 "objective evaluations vary, so linear growth = a constant "
+                 "'ns / (sample x evaluation)'."])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny problems, a few seconds: checks the script runs")
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"comma-separated subset of {','.join(SECTIONS)}")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="BLAS threads for every library (default: all cores)")
+    parser.add_argument("--alpha", type=float, default=1.0)
+    parser.add_argument("--tol", type=float, default=1e-5,
+                        help="skbce's tol; the baselines get tol * n_labels")
+    parser.add_argument("--max-iter", type=int, default=500,
+                        help="iteration budget of the linear fits on real data")
+    parser.add_argument("--mlp-iter", type=int, default=200,
+                        help="iteration budget of both MLPs")
+    parser.add_argument("--synthetic-iter", type=int, default=30,
+                        help="iteration cap of every solver on the synthetic problems")
+    parser.add_argument("--lr-labels", type=int, default=10,
+                        help="OvR(LogReg) fits this many labels of a synthetic problem "
+                             "and its time is extrapolated (0: all labels)")
+    parser.add_argument("--density", type=float, default=0.005)
+    parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--scaling-iter", type=int, default=10)
+    parser.add_argument("--fit-repeats", type=int, default=3,
+                        help="fits per size in the scaling section (the fastest counts)")
+    args = parser.parse_args(argv)
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
+    if args.quick:
+        args.mlp_iter = min(args.mlp_iter, 20)
+        args.max_iter = min(args.max_iter, 50)
+        args.synthetic_iter = min(args.synthetic_iter, 5)
+        args.repeats = min(args.repeats, 2)
+        args.scaling_iter = min(args.scaling_iter, 3)
+        args.fit_repeats = 1
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        machine_info(args.threads)
+        for name in sections:
+            start = time.perf_counter()
+            globals()[f"section_{name}"](args)
+            print(f"({name}: {time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""BLAS threads during a solve: one thread for small products, all for large ones."""
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from skbce._solver import _SMALL_PRODUCT, minimize_objective
+
+
+def _numpy_blas_threads():
+    return [lib["num_threads"] for lib in threadpool_info()
+            if lib["user_api"] == "blas" and "numpy" in lib["filepath"]]
+
+
+class _Quadratic:
+    """``0.5 ||theta - 1||^2``; records NumPy's BLAS threads at each call."""
+
+    def __init__(self, largest_product):
+        self.largest_product = largest_product
+        self.threads = []
+
+    def __call__(self, theta):
+        self.threads.append(_numpy_blas_threads())
+        return 0.5 * float(np.sum((theta - 1) ** 2)), theta - 1
+
+
+@pytest.mark.parametrize("size, expected", [(_SMALL_PRODUCT - 1, 1), (_SMALL_PRODUCT, 2)])
+def test_small_problems_solve_on_one_blas_thread(size, expected):
+    with threadpool_limits(2, user_api="blas"):
+        if not _numpy_blas_threads() or min(_numpy_blas_threads()) != 2:
+            pytest.skip("NumPy's BLAS cannot run two threads here")
+        objective = _Quadratic(size)
+        result = minimize_objective(objective, np.zeros(3), tol=1e-8)
+        np.testing.assert_allclose(result.theta, 1.0, atol=1e-6)
+        assert objective.threads and all(t == [expected] * len(t) for t in objective.threads)
+        assert _numpy_blas_threads() == [2] * len(_numpy_blas_threads())  # restored
