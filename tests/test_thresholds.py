@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.metrics import f1_score
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skbce import BCEMultiLabelClassifier, PerLabelThresholdClassifier, bce_score
+
+from .conftest import load_benchmark
 
 
 def _imbalanced(n_samples, seed=0, n_features=10, n_labels=4):
@@ -273,3 +275,20 @@ def test_missing_labels_are_left_out_of_each_labels_threshold():
         PerLabelThresholdClassifier(cv=2).fit(X, Y_missing)
     with pytest.raises(ValueError, match="2-D"):
         PerLabelThresholdClassifier(cv=2).fit(X, np.r_[np.nan, Y[1:, 0]])
+
+
+@pytest.mark.parametrize(
+    ("name", "n_labels", "alpha"), [("yeast", 14, 100.0), ("CAL500", 174, 1000.0)]
+)
+def test_tuned_thresholds_beat_one_half_on_real_data(name, n_labels, alpha):
+    # The user guide's claim, on the split and alpha of benchmarks/thresholds.py.
+    X, Y, _, _ = load_benchmark(name, n_labels)
+    X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.3, random_state=0)
+    model = make_pipeline(StandardScaler(), BCEMultiLabelClassifier(alpha=alpha))
+    at_half = clone(model).fit(X_train, Y_train).predict(X_test)
+    tuned = PerLabelThresholdClassifier(model, scoring="f1_micro").fit(X_train, Y_train)
+    predicted = tuned.predict(X_test)
+    for average in ("micro", "macro"):
+        assert f1_score(Y_test, predicted, average=average, zero_division=0) > f1_score(
+            Y_test, at_half, average=average, zero_division=0
+        ) + 0.02
