@@ -134,24 +134,23 @@ def _chunk_target_statistics(y, weight, missing_labels, dtype):
     return positive, weight @ observed, float(weight[has_label].sum()), float(weight.sum())
 
 
-def _chunk_second_moment(X, y, weight, coefficients):
+def _chunk_second_moment(X, coefficients):
     """``sum_n a_n x_nj^2`` and ``sum_n a_n`` with ``a_n`` the row sums of ``A``."""
     values = X.data if sparse.issparse(X) else X
     if not np.isfinite(values).all():
         raise ValueError("Input X contains NaN or infinity.")
-    A, _ = _chunk_coefficients(y, weight, X.dtype, **coefficients)
-    row_weight = A.sum(axis=1, dtype=np.float64)
+    row_weight = coefficients[0].sum(axis=1, dtype=np.float64)
     return _weighted_column_squares(X, row_weight), float(row_weight.sum())
 
 
-def _chunk_curvature(X, y, weight, theta, layout, coefficients):
-    A, B = _chunk_coefficients(y, weight, X.dtype, **coefficients)
+def _chunk_curvature(X, coefficients, theta, layout):
+    A, B = coefficients
     raw = BCEObjective(X, A, B, layout, "identity", 0.0).logits(theta)
     return hessian_weights(raw, A).sum(axis=0, dtype=np.float64)
 
 
-def _chunk_loss_gradient(X, y, weight, theta, layout, coefficients):
-    A, B = _chunk_coefficients(y, weight, X.dtype, **coefficients)
+def _chunk_loss_gradient(X, coefficients, theta, layout):
+    A, B = coefficients
     return BCEObjective(X, A, B, layout, "identity", 0.0).loss_gradient(theta)
 
 
@@ -179,15 +178,21 @@ class DaskBCEObjective:
     """
 
     def __init__(self, X, targets, weight, layout, l2, coefficients):
+        import dask
+
         self.layout = layout
         self.l2 = float(l2)
         self.dtype = X.dtype
-        self.coefficients = coefficients
-        # Holding the arrays keeps persisted chunks alive on the cluster.
-        self._arrays = (X, targets, weight)
-        self._blocks = list(
-            zip(X.to_delayed().ravel(), targets.to_delayed().ravel(), weight.to_delayed().ravel())
-        )
+        # Each chunk's loss coefficients A, B are computed once and kept in the
+        # cluster's memory: every evaluation reuses them.
+        chunk_coefficients = dask.delayed(_chunk_coefficients, pure=True)
+        folded = dask.persist(*[
+            chunk_coefficients(y, w, X.dtype, **coefficients)
+            for y, w in zip(targets.to_delayed().ravel(), weight.to_delayed().ravel())
+        ])
+        # Holding X keeps its persisted chunks alive on the cluster.
+        self._X = X
+        self._blocks = list(zip(X.to_delayed().ravel(), folded))
         self._second_moment = None
 
     def _map_reduce(self, kernel, *args):
@@ -195,10 +200,7 @@ class DaskBCEObjective:
 
         task = dask.delayed(kernel, pure=True)
         broadcast = [dask.delayed(arg) if isinstance(arg, np.ndarray) else arg for arg in args]
-        parts = dask.compute(*[
-            task(*block, *broadcast, coefficients=self.coefficients) for block in self._blocks
-        ])
-        return parts
+        return dask.compute(*[task(*block, *broadcast) for block in self._blocks])
 
     def loss_gradient(self, theta):
         """Return ``J(theta)`` and its gradient (float64), as in ``BCEObjective``."""
