@@ -460,26 +460,27 @@ or callable, default="f1"
 
     def _choose(self, Y, proba, weight, grid):
         n_labels = Y.shape[1]
-        thresholds = np.full(n_labels, _FALLBACK)
-        scores = np.zeros(n_labels)
+        # None: nothing to tune (a label never observed, or of one class only).
         candidates = [None] * n_labels
         for k in range(n_labels):
+            y, p, _ = _observed(Y, proba, weight, k)
+            if y.size and not np.all(y == y[0]):
+                candidates[k] = np.asarray(_candidates(p, grid), dtype=np.float64)
+        joint = self.scoring == "f1_micro"
+        thresholds = (self._micro_f1_ascent(Y, proba, weight, candidates) if joint
+                      else np.full(n_labels, _FALLBACK))
+        scores = np.zeros(n_labels)
+        for k in range(n_labels):
             y, p, w = _observed(Y, proba, weight, k)
-            if y.size == 0:  # never observed: nothing to score
+            if y.size == 0:
                 continue
-            if np.all(y == y[0]):  # one class only: nothing to tune on
+            if joint or candidates[k] is None:
                 scores[k] = _scores_over_thresholds(
-                    y, p, w, np.array([_FALLBACK]), self.scoring
+                    y, p, w, thresholds[k : k + 1], self.scoring
                 )[0]
-                continue
-            candidates[k] = np.asarray(_candidates(p, grid), dtype=np.float64)
-            values = _scores_over_thresholds(y, p, w, candidates[k], self.scoring)
-            thresholds[k], scores[k] = _best_threshold(values, candidates[k])
-        if self.scoring == "f1_micro":
-            thresholds = self._micro_f1_ascent(Y, proba, weight, candidates)
-            for k in range(n_labels):
-                y, p, w = _observed(Y, proba, weight, k)
-                scores[k] = _scores_over_thresholds(y, p, w, thresholds[k : k + 1], "f1")[0]
+            else:
+                values = _scores_over_thresholds(y, p, w, candidates[k], self.scoring)
+                thresholds[k], scores[k] = _best_threshold(values, candidates[k])
         return thresholds, scores
 
     @staticmethod
