@@ -31,7 +31,6 @@ import os
 import platform
 import sys
 import time
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -47,6 +46,9 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skbce import BCEMultiLabelClassifier, binary_cross_entropy
+
+# A sibling script: run as a script, this file has benchmarks/ on sys.path.
+from memory_fit import peak_fit_memory
 
 SECTIONS = ("real", "synthetic", "kernel", "memory", "scaling")
 REAL_SETS = ("yeast", "emotions", "CAL500")
@@ -347,22 +349,12 @@ def section_kernel(args):
                  "target <= 1.5."])
 
 
-def peak_fit_memory(X, Y, max_iter):
-    """Peak bytes allocated (tracemalloc) while fitting the linear model."""
-    clf = BCEMultiLabelClassifier(max_iter=max_iter)
-    tracemalloc.start()
-    timed_fit(clf, X, Y)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak
-
-
 def section_memory(args):
     n, d, k = (2000, 50, 10) if args.quick else (50_000, 500, 100)
     rows, peaks = [], {}
     for dtype in (np.float64, np.float32):
         X, Y = make_dense(n, d, k, dtype=dtype)
-        peaks[dtype] = peak_fit_memory(X, Y, max_iter=5)
+        peaks[dtype], _ = peak_fit_memory(X, Y, max_iter=5)
         rows.append([np.dtype(dtype).name, f"{X.nbytes / 2**20:.1f}",
                      f"{peaks[dtype] / 2**20:.1f}", f"{peaks[dtype] / X.nbytes:.2f}"])
         del X
