@@ -20,6 +20,7 @@ from . import _dask, _validation
 from ._loss import bce_coefficients, smooth_targets
 from ._network import ParameterLayout, allocate_activations, forward, initial_parameters
 from ._objective import BCEObjective
+from ._preconditioner import DiagonalPreconditioner
 from ._solver import minimize_objective
 
 
@@ -278,15 +279,15 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             # Glorot's initial scale assumes unit-scale inputs: a feature of
             # scale 1e8 would otherwise start every hidden unit saturated.
             theta0 /= units
-        scale = None
+        preconditioner = None
         if self.solver == "lbfgs":
-            scale = objective.diagonal_scale(theta0)
-            if scale is None:  # no Jacobi estimate for an MLP: scale by the units
-                scale = 1.0 / units
+            preconditioner = objective.preconditioner(theta0)
+            if preconditioner is None:  # no curvature estimate for an MLP: the units
+                preconditioner = DiagonalPreconditioner(1.0 / units)
         result = minimize_objective(
             objective, theta0, solver=self.solver, max_iter=self.max_iter,
             max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
-            scale=scale, units=units,
+            preconditioner=preconditioner, units=units,
         )
         if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
             raise ValueError(

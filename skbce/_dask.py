@@ -25,11 +25,14 @@ from scipy import sparse
 from . import _validation
 from ._loss import bce_coefficients, hessian_weights, smooth_targets
 from ._network import ParameterLayout
-from ._objective import (
-    BCEObjective,
-    _weighted_column_squares,
-    diagonal_scale_from_moments,
-    units_from_moments,
+from ._objective import BCEObjective, _weighted_column_squares, units_from_moments
+from ._preconditioner import (
+    DiagonalPreconditioner,
+    covariance_is_affordable,
+    covariance_preconditioner,
+    diagonal_scale,
+    weighted_scatter,
+    weighted_sum,
 )
 
 
@@ -143,6 +146,17 @@ def _chunk_second_moment(X, coefficients):
     return _weighted_column_squares(X, row_weight), float(row_weight.sum())
 
 
+def _chunk_weighted_sum(X, coefficients):
+    """``sum_n a_n x_n`` and ``sum_n a_n`` with ``a_n`` the row sums of ``A``."""
+    row_weight = coefficients[0].sum(axis=1, dtype=np.float64)
+    return weighted_sum(X, row_weight), float(row_weight.sum())
+
+
+def _chunk_scatter(X, coefficients, mean):
+    """``sum_n a_n (x_n - mean)(x_n - mean)^T``."""
+    return weighted_scatter(X, coefficients[0].sum(axis=1, dtype=np.float64), mean)
+
+
 def _chunk_curvature(X, coefficients, theta, layout):
     A, B = coefficients
     raw = BCEObjective(X, A, B, layout, "identity", 0.0).logits(theta)
@@ -236,9 +250,24 @@ class DaskBCEObjective:
         """Return ``1 / sqrt(diag H)``, as ``BCEObjective.diagonal_scale``."""
         theta = np.asarray(theta, dtype=self.dtype)
         per_output = np.sum(self._map_reduce(_chunk_curvature, theta, self.layout), axis=0)
-        return diagonal_scale_from_moments(
-            self.layout, self._weighted_second_moment(), per_output, self.l2
-        )
+        return diagonal_scale(self.layout, self._weighted_second_moment(), per_output, self.l2)
+
+    def preconditioner(self, theta):
+        """Return the change of variables for L-BFGS, as ``BCEObjective.preconditioner``.
+
+        The feature covariance takes two passes over the chunks (the mean,
+        then the centred scatter).
+        """
+        n_samples, n_features = self._X.shape
+        if not covariance_is_affordable(n_samples, n_features, self.layout.layer_sizes[-1]):
+            return DiagonalPreconditioner(self.diagonal_scale(theta))
+        parts = self._map_reduce(_chunk_weighted_sum)
+        total = sum(part[1] for part in parts)
+        mean = np.sum([part[0] for part in parts], axis=0) / total
+        covariance = np.sum(self._map_reduce(_chunk_scatter, mean), axis=0) / total
+        theta = np.asarray(theta, dtype=self.dtype)
+        per_output = np.sum(self._map_reduce(_chunk_curvature, theta, self.layout), axis=0)
+        return covariance_preconditioner(self.layout, mean, covariance, per_output, self.l2)
 
 
 @dataclass

@@ -10,8 +10,16 @@ import itertools
 import numpy as np
 from scipy import sparse
 
-from ._loss import hessian_weights, loss_gradient
+from ._loss import _BLOCK_BYTES, SINGLE_THREAD_BLOCK_BYTES, hessian_weights, loss_gradient
 from ._network import allocate_activations, backward, forward
+from ._preconditioner import (
+    DiagonalPreconditioner,
+    covariance_is_affordable,
+    covariance_preconditioner,
+    diagonal_scale,
+    weighted_covariance,
+)
+from ._threads import is_small
 
 
 def _weighted_column_squares(X, weight, block_rows=4096):
@@ -39,19 +47,6 @@ def units_from_moments(layout, second_moment, l2):
     (first_coef, *_), _ = layout.unpack(units)
     first_coef *= np.exp2(exponent)[:, None]
     return units
-
-
-def diagonal_scale_from_moments(layout, second_moment, per_output, l2):
-    """``1 / sqrt(diag H)`` of the linear model from its summed statistics.
-
-    See :meth:`BCEObjective.diagonal_scale`; ``per_output`` is the summed
-    curvature of each output and ``second_moment`` the weighted mean of
-    each ``x_j^2``.
-    """
-    diagonal = layout.pack([np.outer(second_moment, per_output) + l2], [per_output])
-    # A label with no curvature (no weight at all) keeps the unit scale.
-    diagonal[diagonal <= 0] = 1.0
-    return 1.0 / np.sqrt(diagonal)
 
 
 class BCEObjective:
@@ -93,6 +88,10 @@ class BCEObjective:
         self._scratch = [np.empty_like(h) for h in self._activations[:-1]]
         self._grad_logits = np.empty((n_samples, layout.layer_sizes[-1]), dtype=self.dtype)
         self._grad = np.empty(layout.n_params, dtype=self.dtype)
+        # The solver runs small problems on one BLAS thread: larger kernel blocks.
+        self._block_bytes = (
+            SINGLE_THREAD_BLOCK_BYTES if is_small(self.largest_product) else _BLOCK_BYTES
+        )
 
     @property
     def largest_product(self):
@@ -123,7 +122,9 @@ class BCEObjective:
         """
         coefs, intercepts = self._parameters(theta)
         raw = forward(self.X, coefs, intercepts, self.activation, self._activations)
-        value, grad_logits = loss_gradient(raw, self.A, self.B, self._grad_logits)
+        value, grad_logits = loss_gradient(
+            raw, self.A, self.B, self._grad_logits, self._block_bytes
+        )
         grad_coefs, grad_intercepts = self.layout.unpack(self._grad)
         backward(
             self.X, coefs, self.activation, self._activations, grad_logits,
@@ -137,6 +138,15 @@ class BCEObjective:
         return value, self._grad.astype(np.float64)
 
     __call__ = loss_gradient
+
+    def _curvature_per_output(self, theta):
+        """Summed curvature ``A sigmoid'(Z)`` of each output at ``theta``."""
+        raw = self.logits(theta)
+        per_output = np.zeros(raw.shape[1])
+        for start in range(0, raw.shape[0], 4096):  # in blocks: no n x K temporary
+            rows = slice(start, start + 4096)
+            per_output += hessian_weights(raw[rows], self.A[rows]).sum(axis=0, dtype=np.float64)
+        return per_output
 
     def diagonal_scale(self, theta):
         """Return ``1 / sqrt(diag H)`` for the linear model (``None`` for an MLP).
@@ -158,14 +168,38 @@ class BCEObjective:
         """
         if self.layout.n_layers != 1:
             return None
-        raw = self.logits(theta)
-        per_output = np.zeros(raw.shape[1])
-        for start in range(0, raw.shape[0], 4096):  # in blocks: no n x K temporary
-            rows = slice(start, start + 4096)
-            per_output += hessian_weights(raw[rows], self.A[rows]).sum(axis=0, dtype=np.float64)
+        per_output = self._curvature_per_output(theta)
         sample_weight = self.A.sum(axis=1, dtype=np.float64)
         second_moment = _weighted_column_squares(self.X, sample_weight / sample_weight.sum())
-        return diagonal_scale_from_moments(self.layout, second_moment, per_output, self.l2)
+        return diagonal_scale(self.layout, second_moment, per_output, self.l2)
+
+    def preconditioner(self, theta):
+        """Return the change of variables L-BFGS should work in (``None`` for an MLP).
+
+        The linear model gets a
+        :class:`~skbce._preconditioner.CovariancePreconditioner` when its
+        eigendecomposition costs no more than about twenty evaluations
+        (``n_features**2 <= 4 n_samples n_outputs``, at most 1024 features);
+        otherwise the diagonal one.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            The starting point, where the curvature is measured.
+
+        Returns
+        -------
+        DiagonalPreconditioner, CovariancePreconditioner or None
+        """
+        if self.layout.n_layers != 1:
+            return None
+        if not covariance_is_affordable(*self.X.shape, self.layout.layer_sizes[-1]):
+            return DiagonalPreconditioner(self.diagonal_scale(theta))
+        sample_weight = self.A.sum(axis=1, dtype=np.float64)
+        mean, covariance = weighted_covariance(self.X, sample_weight)
+        return covariance_preconditioner(
+            self.layout, mean, covariance, self._curvature_per_output(theta), self.l2
+        )
 
     def parameter_units(self):
         """Return the unit of each parameter for the stopping test and scaling.

@@ -1,7 +1,5 @@
 """The ``scipy.optimize.minimize`` call: stopping rules, progress, warnings."""
 
-import contextlib
-import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -9,52 +7,15 @@ import numpy as np
 from scipy.optimize import OptimizeResult, minimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._preconditioner import DiagonalPreconditioner
+from ._threads import is_small, optimizer_blas_single_threaded
+
 # L-BFGS-B stops when the relative decrease of the objective is below this;
 # the same floor as scikit-learn's LogisticRegression, so `tol` (on the
 # gradient) is what decides convergence.
 _FTOL = 64 * np.finfo(np.float64).eps
 
 SOLVERS = ("lbfgs", "newton-cg")
-
-
-# Below this many multiply-adds per matrix product (about a millisecond on one
-# core), BLAS threads save a fraction of a millisecond on an idle machine but
-# cost up to a scheduler time slice per product (measured: 12 ms instead of
-# 0.5 ms for 1691 x 103 x 64 on 2 busy cores) when another process holds the
-# other cores. Such problems are solved with every BLAS on one thread.
-_SMALL_PRODUCT = 2**24
-
-
-@contextlib.contextmanager
-def _optimizer_blas_single_threaded(all_blas=False):
-    """Run SciPy's own BLAS (and NumPy's with ``all_blas``) on one thread while solving.
-
-    L-BFGS-B's vector updates call the BLAS bundled with SciPy. Where that is
-    a separate OpenBLAS from NumPy's (the PyPI wheels), its thread pool and
-    NumPy's spin against each other between calls, which made small fits
-    several times slower on two cores. The updates are too small to gain from
-    threads, so SciPy's copy gets one; NumPy's keeps all of them for the
-    matrix products, unless ``all_blas`` says they are small (see
-    ``_SMALL_PRODUCT``). Uses threadpoolctl, which is installed with scikit-learn.
-    """
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - scikit-learn requires threadpoolctl
-        yield
-        return
-    single = [
-        lib for lib in ThreadpoolController().lib_controllers
-        if lib.user_api == "blas"
-        and (all_blas or os.path.basename(os.path.dirname(lib.filepath)) == "scipy.libs")
-    ]
-    previous = [lib.num_threads for lib in single]
-    try:
-        for lib in single:
-            lib.set_num_threads(1)
-        yield
-    finally:
-        for lib, n_threads in zip(single, previous):
-            lib.set_num_threads(n_threads)
 
 
 @dataclass
@@ -85,20 +46,20 @@ class SolverResult:
     loss_curve: list = field(default_factory=list)
 
 
-class _ScaledObjective:
-    """The objective in scaled coordinates ``theta = scale * u``.
+class _PreconditionedObjective:
+    """The objective in the solver's variables ``u``, with ``theta = T(u)``.
 
-    A diagonal rescaling of the parameters (a Jacobi preconditioner) evens out
-    the curvature the solver must learn, for instance between a rare and a
-    common label. The last gradient in the original coordinates is kept so
+    ``T`` is a preconditioner from :mod:`skbce._preconditioner` (``None`` for
+    the identity); it makes the curvature the solver must learn closer to
+    the identity. The last gradient in the original coordinates is kept so
     the stopping test reads ``max |units * dJ/dtheta| < tol`` whatever the
-    scaling (``units`` measure each parameter in a scale-free way, see
+    map (``units`` measure each parameter in a scale-free way, see
     :meth:`skbce._objective.BCEObjective.parameter_units`).
     """
 
-    def __init__(self, objective, scale, units=None):
+    def __init__(self, objective, preconditioner, units=None):
         self.objective = objective
-        self.scale = scale
+        self.preconditioner = preconditioner
         self.units = units
         self.last_u = None
         self.last_gradient = None
@@ -106,11 +67,12 @@ class _ScaledObjective:
     def __call__(self, u):
         if self.last_u is not None and np.array_equal(u, self.last_u):
             return self._last_result  # the start, already evaluated by the caller
-        theta = self.theta(u)
-        value, gradient = self.objective(theta)
+        value, gradient = self.objective(self.theta(u))
         self.last_u = u.copy()
         self.last_gradient = gradient if self.units is None else gradient / self.units
-        self._last_result = value, (gradient if self.scale is None else self.scale * gradient)
+        if self.preconditioner is not None:
+            gradient = self.preconditioner.gradient_to_u(gradient)
+        self._last_result = value, gradient
         return self._last_result
 
     def converged(self, tol):
@@ -118,12 +80,15 @@ class _ScaledObjective:
         return bool(np.max(np.abs(self.last_gradient), initial=0.0) < tol)
 
     def hessp(self, u, vector):
-        if self.scale is None:
+        if self.preconditioner is None:
             return self.objective.hessp(u, vector)
-        return self.scale * self.objective.hessp(self.scale * u, self.scale * vector)
+        return self.preconditioner.hessp_to_u(self.objective.hessp, u, vector)
 
     def theta(self, u):
-        return u if self.scale is None else self.scale * u
+        return u if self.preconditioner is None else self.preconditioner.to_theta(u)
+
+    def u(self, theta):
+        return theta if self.preconditioner is None else self.preconditioner.to_u(theta)
 
 
 class _Progress:
@@ -155,7 +120,7 @@ class _Progress:
 
 def minimize_objective(
     objective, theta0, *, solver="lbfgs", max_iter=500, max_fun=15000, tol=1e-5, verbose=0,
-    scale=None, units=None,
+    preconditioner=None, units=None,
 ):
     """Minimize ``objective`` from ``theta0``; warn when stopped by a budget.
 
@@ -178,9 +143,9 @@ def minimize_objective(
         (L-BFGS; Newton-CG stops on the gradient's Euclidean norm).
     verbose : int, default=0
         Print the objective every 10 iterations and a summary at the end.
-    scale : ndarray of shape (n_params,), default=None
-        Diagonal preconditioner for L-BFGS: it works on ``theta / scale``.
-        Newton-CG works on ``theta * units`` instead.
+    preconditioner : object, default=None
+        A change of variables from :mod:`skbce._preconditioner` for L-BFGS;
+        ``None`` for none. Newton-CG works on ``theta * units`` instead.
     units : ndarray of shape (n_params,), default=None
         The unit of each parameter: the stopping test applies to the
         gradient divided by ``units``. ``None`` means all ones.
@@ -190,14 +155,14 @@ def minimize_objective(
     SolverResult
     """
     theta0 = np.asarray(theta0, dtype=np.float64)
-    small = getattr(objective, "largest_product", np.inf) < _SMALL_PRODUCT
-    with _optimizer_blas_single_threaded(all_blas=small):
+    small = is_small(getattr(objective, "largest_product", np.inf))
+    with optimizer_blas_single_threaded(all_blas=small):
         if solver == "lbfgs":
-            scaled = _ScaledObjective(objective, scale, units)
+            scaled = _PreconditionedObjective(objective, preconditioner, units)
             progress = _Progress(scaled, verbose, tol)
-            # The gradient test is the callback's, in unscaled coordinates.
+            # The gradient test is the callback's, in the original coordinates.
             options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": 0.0, "ftol": _FTOL}
-            u0 = theta0 if scale is None else theta0 / scale
+            u0 = scaled.u(theta0)
             value0, _ = scaled(u0)
             if scaled.converged(tol):
                 # L-BFGS-B would take a step anyway; from an optimal start (e.g.
@@ -217,10 +182,12 @@ def minimize_objective(
         else:
             # In the variables theta * units, trust-ncg's test on the gradient
             # norm is scale-free too.
-            scaled = _ScaledObjective(objective, None if units is None else 1.0 / units)
+            scaled = _PreconditionedObjective(
+                objective, None if units is None else DiagonalPreconditioner(1.0 / units)
+            )
             progress = _Progress(None, verbose, None)
             options = {"maxiter": max_iter, "gtol": tol}
-            u0 = theta0 if units is None else theta0 * units
+            u0 = scaled.u(theta0)
             result = minimize(
                 scaled, u0, method="trust-ncg", jac=True, hessp=scaled.hessp,
                 options=options, callback=progress,

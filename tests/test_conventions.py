@@ -92,7 +92,9 @@ _SUMMARY = re.compile(
 
 def test_verbose_prints_objective_every_ten_iterations_and_a_summary(data, capsys):
     X, Y = data
-    clf = BCEMultiLabelClassifier(alpha=0.01, verbose=1).fit(X, Y)
+    clf = BCEMultiLabelClassifier(
+        hidden_layer_sizes=(4,), alpha=10.0, tol=1e-3, random_state=0, verbose=1
+    ).fit(X, Y)
     out = capsys.readouterr().out
     assert clf.n_iter_ >= 20  # enough iterations to see the every-10 rhythm
     progress = [(int(i), float(v)) for i, v in

@@ -108,6 +108,14 @@ def test_objective_on_chunks_is_the_in_memory_objective(client):
     np.testing.assert_allclose(
         problem.objective.diagonal_scale(theta), reference.diagonal_scale(theta), rtol=1e-10
     )
+    # The same change of variables for L-BFGS, from the chunks' statistics.
+    on_chunks, in_memory = problem.objective.preconditioner(theta), reference.preconditioner(theta)
+    u = np.random.RandomState(4).randn(reference.layout.n_params)
+    np.testing.assert_allclose(on_chunks.to_theta(u), in_memory.to_theta(u), rtol=1e-8)
+    np.testing.assert_allclose(
+        on_chunks.gradient_to_u(expected_gradient), in_memory.gradient_to_u(expected_gradient),
+        rtol=1e-8, atol=1e-14,
+    )
 
 
 def test_one_dimensional_targets_and_class_weight(client):

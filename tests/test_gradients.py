@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from skbce._loss import bce_coefficients, loss_gradient, reference_loss_gradient, smooth_targets
+from skbce._loss import (
+    SINGLE_THREAD_BLOCK_BYTES,
+    bce_coefficients,
+    loss_gradient,
+    reference_loss_gradient,
+    smooth_targets,
+)
 from skbce._network import ACTIVATIONS, ParameterLayout, initial_parameters
 from skbce._objective import BCEObjective
 
@@ -97,13 +103,14 @@ def test_objective_value_is_textbook_bce_plus_penalty(hidden):
     np.testing.assert_allclose(grad_logits, expected_grad_logits, rtol=1e-10, atol=1e-15)
 
 
-def test_loss_kernel_blocks_agree_with_reference_on_many_rows():
+@pytest.mark.parametrize("block_bytes", [256, 65536, SINGLE_THREAD_BLOCK_BYTES])
+def test_loss_kernel_blocks_agree_with_reference_on_many_rows(block_bytes):
     """More rows than one cache block: every block is visited once."""
     rng = np.random.default_rng(3)
     raw = rng.normal(scale=5, size=(9000, 7))
     Y = (rng.random(raw.shape) < 0.3).astype(float)
     A, B, _ = bce_coefficients(Y)
-    value, grad = loss_gradient(raw, A, B)
+    value, grad = loss_gradient(raw, A, B, block_bytes=block_bytes)
     expected, expected_grad = reference_loss_gradient(raw, Y)
     assert value == pytest.approx(expected, rel=1e-12)
     np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-18)
@@ -120,6 +127,25 @@ def test_extreme_logits_are_finite_without_warnings(dtype):
     # A confident mistake costs |z| (here 1000) per element: (1000 + 1000 + log 2 * 2) / 6.
     assert value == pytest.approx((2000 + 2 * np.log(2)) / 6, rel=1e-6)
     np.testing.assert_allclose(grad * 6, [[-1, 1, -0.5], [0, 0, 0.5]], atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(20000, 10), (500, 4)])
+def test_float32_loss_resolves_small_changes(shape):
+    # Near the optimum L-BFGS's line search compares losses that differ by
+    # far less than float32's resolution of each term: the float32 loss must
+    # still tell those differences as the float64 loss of the same logits does
+    # (summed with float32 dot products, its error exceeded the difference).
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        Y = (rng.random(shape) < 0.3).astype(np.float64)
+        raw = (rng.normal(scale=4, size=shape) + 3 * (2 * Y - 1)).astype(np.float32)
+        moved = (raw + 1e-3 * rng.normal(size=shape)).astype(np.float32)
+        A, B, _ = bce_coefficients(Y)
+        A32, B32, _ = bce_coefficients(Y, dtype=np.float32)
+        exact = loss_gradient(moved.astype(np.float64), A, B)[0] - loss_gradient(
+            raw.astype(np.float64), A, B)[0]
+        single = loss_gradient(moved, A32, B32)[0] - loss_gradient(raw, A32, B32)[0]
+        assert single == pytest.approx(exact, rel=0.1)
 
 
 def test_float32_objective_tracks_float64():

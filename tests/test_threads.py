@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skbce._solver import _SMALL_PRODUCT, minimize_objective
+from skbce._solver import minimize_objective
+from skbce._threads import SMALL_PRODUCT
 
 
 def _numpy_blas_threads():
@@ -24,7 +25,7 @@ class _Quadratic:
         return 0.5 * float(np.sum((theta - 1) ** 2)), theta - 1
 
 
-@pytest.mark.parametrize("size, expected", [(_SMALL_PRODUCT - 1, 1), (_SMALL_PRODUCT, 2)])
+@pytest.mark.parametrize("size, expected", [(SMALL_PRODUCT - 1, 1), (SMALL_PRODUCT, 2)])
 def test_small_problems_solve_on_one_blas_thread(size, expected):
     with threadpool_limits(2, user_api="blas"):
         if not _numpy_blas_threads() or min(_numpy_blas_threads()) != 2:
