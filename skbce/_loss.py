@@ -152,7 +152,8 @@ def loss_gradient(raw, A, B, gradient_out=None, block_bytes=_BLOCK_BYTES):
     gradient_out : ndarray of shape (n_samples, n_outputs), default=None
         Where to write the derivative; allocated when ``None``.
     block_bytes : int, default=65536
-        Size of the row blocks the kernel works through.
+        Size of the row blocks the kernel works through (float32 logits use
+        at least ``SINGLE_THREAD_BLOCK_BYTES``).
 
     Returns
     -------
@@ -164,6 +165,9 @@ def loss_gradient(raw, A, B, gradient_out=None, block_bytes=_BLOCK_BYTES):
     n_outputs = raw.shape[1]
     if gradient_out is None:
         gradient_out = np.empty_like(raw)
+    if raw.dtype == np.float32:
+        # Its loss is summed by NumPy, not BLAS: no thread threshold to stay under.
+        block_bytes = max(block_bytes, SINGLE_THREAD_BLOCK_BYTES)
     block = max(1, block_bytes // (raw.itemsize * max(n_outputs, 1)))
     return _blocked_kernel(raw, A, B, gradient_out, block), gradient_out
 
@@ -180,8 +184,9 @@ def _blocked_kernel(raw, A, B, gradient_out, block):
     # must see near the optimum. In float32 the loss is formed elementwise and
     # summed in float64 instead.
     elementwise_value = raw.dtype == np.float32
-    # exp(-|z|) -> 0 for large |z| is exact enough: no underflow warning.
-    with np.errstate(under="ignore"):
+    # exp(-|z|) -> 0 for large |z| is exact enough: no underflow warning; and
+    # exp(-z) -> inf for z < -709 (float64) gives sigmoid(z) = 1 / inf = 0.
+    with np.errstate(under="ignore", over="ignore"):
         for start in range(0, n_samples, block):
             stop = min(start + block, n_samples)
             z, a, b, g = raw[start:stop], A[start:stop], B[start:stop], gradient_out[start:stop]
@@ -189,13 +194,12 @@ def _blocked_kernel(raw, A, B, gradient_out, block):
             # softplus(z) = max(z, 0) + log1p(exp(-|z|)) with max(z, 0) = (z + |z|) / 2.
             np.abs(z, out=e)
             if elementwise_value:
-                # 2 (a max(z, 0) - b z) = a |z| + (a - 2b) z, into g (scratch until
-                # the gradient); exactly 0 where a 0/1 label is on the right side.
-                np.multiply(b, -2.0, out=g)
-                g += a
-                g *= z
-                np.multiply(a, e, out=u)
-                g += u
+                # a max(z, 0) - b z = (a / 2)(z + |z|) - b z, into g (scratch until
+                # the gradient): exactly 0 where a 0/1 label is on the right side.
+                np.add(z, e, out=g)
+                g *= 0.5 * a
+                np.multiply(b, z, out=u)
+                g -= u
             else:
                 # The max becomes two dot products instead of elementwise passes.
                 sum_abs = _weighted_sum(a, e)
@@ -204,19 +208,17 @@ def _blocked_kernel(raw, A, B, gradient_out, block):
             np.log1p(e, out=u)
             if elementwise_value:
                 u *= a
-                g *= 0.5
                 g += u
                 value += float(np.sum(g, dtype=np.float64))
             else:
                 value += (_weighted_sum(a, u) + 0.5 * (sum_abs + _weighted_sum(a, z))
                           - float(np.vdot(b, z)))
-            # sigmoid(z) = exp(min(z, 0)) / (1 + exp(-|z|)), exact for both signs and
-            # branch-free (masked selects cost several times more than arithmetic).
-            e += 1
-            np.minimum(z, 0, out=u)
+            # a sigmoid(z) = a / (1 + exp(-z)): relative precision for both signs,
+            # and the division by 1 + exp(-z) folds in the multiplication by a.
+            np.negative(z, out=u)
             np.exp(u, out=u)
-            np.divide(u, e, out=g)
-            g *= a
+            u += 1
+            np.divide(a, u, out=g)
             g -= b
     return value
 
