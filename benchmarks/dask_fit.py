@@ -46,8 +46,8 @@ def main():
             times.append(time.perf_counter() - start)
         return min(times), clf
 
-    # Correlated features of different scales: a fit of some tens of
-    # iterations, as on real data, rather than a handful.
+    # Correlated features of different scales, as on real data (the covariance
+    # change of variables makes this a fit of a few iterations).
     rng = np.random.default_rng(0)
     mixing = rng.standard_normal((n_features, n_features)) / np.sqrt(n_features)
     mixing *= np.geomspace(0.1, 10.0, n_features)

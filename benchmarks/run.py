@@ -125,6 +125,18 @@ def timed_fit(model, X, Y):
         return time.perf_counter() - start
 
 
+def best_fit_time(model, X, Y, budget=2.0, max_fits=5):
+    """Best of up to ``max_fits`` fits, while their total stays within ``budget`` seconds.
+
+    Fits of a few milliseconds vary by tens of percent on a shared machine;
+    every model gets the same rule, so slow fits run once.
+    """
+    times = [timed_fit(model, X, Y)]
+    while len(times) < max_fits and sum(times) + times[-1] <= budget:
+        times.append(timed_fit(model, X, Y))
+    return min(times)
+
+
 def run_models(models, Xtr, Ytr, Xte, Yte, alpha):
     """Fit each ``(name, model, weights_fn, n_iter_fn, labels)``; return result dicts.
 
@@ -138,7 +150,7 @@ def run_models(models, Xtr, Ytr, Xte, Yte, alpha):
     results = []
     for name, model, weights_fn, n_iter_fn, labels in models:
         Y_fit = Ytr if labels is None else Ytr[:, :labels]
-        seconds = timed_fit(model, Xtr, Y_fit)
+        seconds = best_fit_time(model, Xtr, Y_fit)
         scale = 1.0 if labels is None else n_labels / labels
         weights = [w[:, :subset] if w.ndim == 2 and w.shape[1] == n_labels else w
                    for w in weights_fn(model)]
@@ -237,6 +249,7 @@ def section_real(args):
         "train objective on skbce's scale (mean BCE + alpha/(2Kn)||W||^2); "
         "dBCE vs skbce = test BCE minus skbce's.",
         "OvR n_iter_ is the largest per-label count.",
+        "fit s: best of up to 5 fits within 2 s, for every model (a fit over 1 s runs once).",
     ]
     if linear_rows:
         print_table("Real data, linear model", RESULT_HEADER, linear_rows, notes)

@@ -30,6 +30,7 @@ from ._preconditioner import (
     DiagonalPreconditioner,
     covariance_is_affordable,
     covariance_preconditioner,
+    covariance_stride,
     diagonal_scale,
     weighted_scatter,
     weighted_sum,
@@ -146,15 +147,22 @@ def _chunk_second_moment(X, coefficients):
     return _weighted_column_squares(X, row_weight), float(row_weight.sum())
 
 
-def _chunk_weighted_sum(X, coefficients):
-    """``sum_n a_n x_n`` and ``sum_n a_n`` with ``a_n`` the row sums of ``A``."""
-    row_weight = coefficients[0].sum(axis=1, dtype=np.float64)
-    return weighted_sum(X, row_weight), float(row_weight.sum())
+def _strided_rows(X, coefficients, offset, stride):
+    """This chunk's rows of global index ``0 mod stride`` and their weights ``a_n``."""
+    rows = slice((-offset) % stride, None, stride)
+    return X[rows], coefficients[0][rows].sum(axis=1, dtype=np.float64)
 
 
-def _chunk_scatter(X, coefficients, mean):
-    """``sum_n a_n (x_n - mean)(x_n - mean)^T``."""
-    return weighted_scatter(X, coefficients[0].sum(axis=1, dtype=np.float64), mean)
+def _chunk_weighted_sum(X, coefficients, offset, stride):
+    """``sum_n a_n x_n`` and ``sum_n a_n`` over the strided rows, ``a_n`` the row sums of ``A``."""
+    rows, row_weight = _strided_rows(X, coefficients, offset, stride)
+    return weighted_sum(rows, row_weight), float(row_weight.sum())
+
+
+def _chunk_scatter(X, coefficients, offset, stride, mean):
+    """``sum_n a_n (x_n - mean)(x_n - mean)^T`` over the strided rows."""
+    rows, row_weight = _strided_rows(X, coefficients, offset, stride)
+    return weighted_scatter(rows, row_weight, mean)
 
 
 def _chunk_curvature(X, coefficients, theta, layout):
@@ -216,6 +224,18 @@ class DaskBCEObjective:
         broadcast = [dask.delayed(arg) if isinstance(arg, np.ndarray) else arg for arg in args]
         return dask.compute(*[task(*block, *broadcast) for block in self._blocks])
 
+    def _map_reduce_rows(self, kernel, stride, *args):
+        """Like ``_map_reduce``, with each chunk's first row index and ``stride``."""
+        import dask
+
+        offsets = np.concatenate([[0], np.cumsum(self._X.chunks[0])[:-1]])
+        task = dask.delayed(kernel, pure=True)
+        broadcast = [dask.delayed(arg) if isinstance(arg, np.ndarray) else arg for arg in args]
+        return dask.compute(*[
+            task(*block, int(offset), stride, *broadcast)
+            for block, offset in zip(self._blocks, offsets)
+        ])
+
     def loss_gradient(self, theta):
         """Return ``J(theta)`` and its gradient (float64), as in ``BCEObjective``."""
         theta = np.asarray(theta, dtype=self.dtype)
@@ -261,10 +281,17 @@ class DaskBCEObjective:
         n_samples, n_features = self._X.shape
         if not covariance_is_affordable(n_samples, n_features, self.layout.layer_sizes[-1]):
             return DiagonalPreconditioner(self.diagonal_scale(theta))
-        parts = self._map_reduce(_chunk_weighted_sum)
+        # The rows the in-memory fit reads (every stride-th), so that both
+        # fits take the same path.
+        stride = covariance_stride(n_samples, n_features)
+        parts = self._map_reduce_rows(_chunk_weighted_sum, stride)
         total = sum(part[1] for part in parts)
+        if total <= 0:  # the stride missed every weighted row: use them all
+            stride = 1
+            parts = self._map_reduce_rows(_chunk_weighted_sum, stride)
+            total = sum(part[1] for part in parts)
         mean = np.sum([part[0] for part in parts], axis=0) / total
-        covariance = np.sum(self._map_reduce(_chunk_scatter, mean), axis=0) / total
+        covariance = np.sum(self._map_reduce_rows(_chunk_scatter, stride, mean), axis=0) / total
         theta = np.asarray(theta, dtype=self.dtype)
         per_output = np.sum(self._map_reduce(_chunk_curvature, theta, self.layout), axis=0)
         return covariance_preconditioner(self.layout, mean, covariance, per_output, self.l2)

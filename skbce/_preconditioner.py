@@ -43,7 +43,7 @@ _SCALE_SPREAD = 1e10
 # A feature whose variance is below this fraction of its mean square is constant.
 _CONSTANT_FEATURE_VARIANCE = 1e-12
 
-# The covariance is estimated from at most this many rows per feature, taken
+# The covariance is estimated from about this many rows per feature, taken
 # with a stride (a view, no copy): the map only needs to be roughly right.
 _ROWS_PER_FEATURE = 20
 
@@ -220,26 +220,36 @@ def _row_blocks(rows):
     return [slice(start, start + block_rows) for start in range(0, rows.shape[0], block_rows)]
 
 
-def weighted_covariance(X, weight):
-    """Weighted mean and covariance of the rows of ``X``.
+def covariance_stride(n_samples, n_features):
+    """Every how many rows the covariance is estimated from.
 
-    Rows are taken with a stride (a view of dense ``X``) so that about
-    ``_ROWS_PER_FEATURE`` per feature, and at least 2,000, are read: the
-    preconditioner only needs the covariance roughly.
+    About ``_ROWS_PER_FEATURE`` rows per feature, and at least 2,000, are
+    read: the map only needs the covariance roughly, and all rows of a tall
+    ``X`` would cost several objective evaluations.
+    """
+    return max(1, n_samples // max(2000, _ROWS_PER_FEATURE * n_features))
+
+
+def weighted_covariance(X, weight, stride=None):
+    """Weighted mean and covariance of every ``stride``-th row of ``X``.
 
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     weight : ndarray of shape (n_samples,)
         Non-negative row weights, not all zero.
+    stride : int, default=None
+        Use rows ``0, stride, 2 stride, ...`` (a view of dense ``X``);
+        ``None`` for :func:`covariance_stride`. When those rows have no
+        weight, all rows are used.
 
     Returns
     -------
     mean : ndarray of shape (n_features,)
     covariance : ndarray of shape (n_features, n_features)
     """
-    n_samples, n_features = X.shape
-    stride = max(1, n_samples // max(2000, _ROWS_PER_FEATURE * n_features))
+    if stride is None:
+        stride = covariance_stride(*X.shape)
     rows, row_weight = X[::stride], np.asarray(weight[::stride], dtype=np.float64)
     if row_weight.sum() <= 0:  # the stride missed every weighted row: use them all
         rows, row_weight = X, np.asarray(weight, dtype=np.float64)

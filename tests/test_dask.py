@@ -118,6 +118,25 @@ def test_objective_on_chunks_is_the_in_memory_objective(client):
     )
 
 
+def test_preconditioner_reads_the_rows_the_in_memory_fit_reads(client):
+    # 5,000 rows: the covariance is estimated from every second row; chunks
+    # of 777 rows start at odd and even offsets.
+    from skbce import _dask
+    from skbce._classifier import BCEMultiLabelClassifier as Estimator
+    from skbce._preconditioner import covariance_stride
+
+    X, Y = _data(n_samples=5000)
+    assert covariance_stride(*X.shape) == 2
+    clf = Estimator()
+    problem = _dask.prepare_fit(clf, da.from_array(X, chunks=777), Y, None, ())
+    reference, *_ = clf._in_memory_problem(X, Y, None, ())
+    theta = np.random.RandomState(5).randn(reference.layout.n_params)
+    on_chunks, in_memory = problem.objective.preconditioner(theta), reference.preconditioner(theta)
+    np.testing.assert_allclose(on_chunks.mean, in_memory.mean, rtol=1e-12)
+    np.testing.assert_allclose(on_chunks.basis, in_memory.basis, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(on_chunks.coef_scale, in_memory.coef_scale, rtol=1e-8)
+
+
 def test_one_dimensional_targets_and_class_weight(client):
     X, Y = _data()
     y = np.where(Y[:, 0] > 0, "yes", "no")
