@@ -177,10 +177,10 @@ class BCEObjective:
         """Return the change of variables L-BFGS should work in (``None`` for an MLP).
 
         The linear model gets a
-        :class:`~skbce._preconditioner.CovariancePreconditioner` when its
-        eigendecomposition costs no more than about twenty evaluations
-        (``n_features**2 <= 4 n_samples n_outputs``, at most 1024 features);
-        otherwise the diagonal one.
+        :class:`~skbce._preconditioner.CovariancePreconditioner` when building
+        it costs no more than about twenty evaluations (see
+        :func:`~skbce._preconditioner.covariance_is_affordable`); otherwise
+        the diagonal one.
 
         Parameters
         ----------

@@ -163,13 +163,16 @@ def diagonal_scale(layout, second_moment, per_output, l2):
 
 
 def covariance_is_affordable(n_samples, n_features, n_outputs):
-    """Whether :class:`CovariancePreconditioner` costs at most about twenty evaluations.
+    """Whether building :class:`CovariancePreconditioner` costs at most about twenty evaluations.
 
-    Its eigendecomposition takes about ``5 d^3`` against ``n d K`` for the
-    two products of an evaluation; beyond 1024 features it also takes
-    seconds.
+    In multiply-adds: the covariance of the sampled rows takes
+    ``rows d^2`` and its eigendecomposition about ``5 d^3`` (measured),
+    against ``2 n d K`` for the two products of one evaluation. Beyond 1024
+    features the eigendecomposition alone takes seconds.
     """
-    return n_features <= 1024 and n_features**2 <= 4 * n_samples * n_outputs
+    n, d, k = n_samples, n_features, n_outputs
+    rows = min(n, max(2000, _ROWS_PER_FEATURE * d))
+    return d <= 1024 and rows * d**2 + 5 * d**3 <= 20 * (2 * n * d * k)
 
 
 def weighted_sum(rows, weight):

@@ -150,7 +150,9 @@ def test_covariance_uses_a_strided_subset_of_many_rows():
 
 def test_many_features_fall_back_to_the_diagonal_map():
     assert covariance_is_affordable(1000, 50, 3)
-    assert not covariance_is_affordable(100, 200, 3)  # d^2 > 4 n K
+    assert not covariance_is_affordable(100, 200, 3)  # d^3 dwarfs n d K
+    assert not covariance_is_affordable(300_000, 1024, 1)  # 20k rows x d^2: 70 evaluations
+    assert covariance_is_affordable(2_000_000, 1024, 1)
     assert not covariance_is_affordable(10**7, 2000, 100)  # too many features
     rng = np.random.default_rng(6)
     X, Y = rng.normal(size=(40, 30)), (rng.random((40, 2)) < 0.5).astype(float)
