@@ -347,14 +347,13 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
     def _map_rows(self, method: str, X: Any) -> Any:
         """``method`` on a Dask array: a Dask array computed lazily, chunk by chunk."""
         check_is_fitted(self)
-        float_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         n_columns: int | None = self.n_outputs_
         if method == "predict":
             dtype = np.int64 if self._target_type == "multilabel" else self.classes_.dtype
             if self._target_type != "multilabel":
                 n_columns = None
         else:
-            dtype = float_dtype
+            dtype = _dask._float_dtype(X)
             if self._target_type == "binary":
                 n_columns = None if method == "decision_function" else 2
         return _dask.map_rows(getattr(self, method), X, n_columns, np.dtype(dtype))

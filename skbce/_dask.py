@@ -23,15 +23,16 @@ import numpy as np
 from scipy import sparse
 
 from . import _validation
-from ._loss import bce_coefficients, hessian_weights, smooth_targets
+from ._loss import bce_coefficients, smooth_targets
 from ._network import ParameterLayout
-from ._objective import BCEObjective, _weighted_column_squares, units_from_moments
+from ._objective import BCEObjective, units_from_moments
 from ._preconditioner import (
     DiagonalPreconditioner,
     covariance_is_affordable,
     covariance_preconditioner,
     covariance_stride,
     diagonal_scale,
+    weighted_column_squares,
     weighted_scatter,
     weighted_sum,
 )
@@ -94,13 +95,12 @@ def map_rows(function, X, n_columns, dtype):
     """
     X = _row_chunked(X)
     if n_columns is None:
-        return X.map_blocks(
-            _apply_to_rows, function, None, dtype, drop_axis=1, chunks=(X.chunks[0],),
-            dtype=dtype, meta=np.empty((0,), dtype=dtype),
-        )
+        chunks, drop_axis = (X.chunks[0],), 1
+    else:
+        chunks, drop_axis = (X.chunks[0], (n_columns,)), []
     return X.map_blocks(
-        _apply_to_rows, function, n_columns, dtype, chunks=(X.chunks[0], (n_columns,)),
-        dtype=dtype, meta=np.empty((0, 0), dtype=dtype),
+        _apply_to_rows, function, n_columns, dtype, drop_axis=drop_axis, chunks=chunks,
+        dtype=dtype, meta=np.empty((0,) * len(chunks), dtype=dtype),
     )
 
 
@@ -144,7 +144,7 @@ def _chunk_second_moment(X, coefficients):
     if not np.isfinite(values).all():
         raise ValueError("Input X contains NaN or infinity.")
     row_weight = coefficients[0].sum(axis=1, dtype=np.float64)
-    return _weighted_column_squares(X, row_weight), float(row_weight.sum())
+    return weighted_column_squares(X, row_weight), float(row_weight.sum())
 
 
 def _strided_rows(X, coefficients, offset, stride):
@@ -165,15 +165,18 @@ def _chunk_scatter(X, coefficients, offset, stride, mean):
     return weighted_scatter(rows, row_weight, mean)
 
 
-def _chunk_curvature(X, coefficients, theta, layout):
+def _chunk_objective(X, coefficients, layout):
+    """The in-memory objective of a chunk's rows, with no penalty."""
     A, B = coefficients
-    raw = BCEObjective(X, A, B, layout, "identity", 0.0).logits(theta)
-    return hessian_weights(raw, A).sum(axis=0, dtype=np.float64)
+    return BCEObjective(X, A, B, layout, "identity", 0.0)
+
+
+def _chunk_curvature(X, coefficients, theta, layout):
+    return _chunk_objective(X, coefficients, layout)._curvature_per_output(theta)
 
 
 def _chunk_loss_gradient(X, coefficients, theta, layout):
-    A, B = coefficients
-    return BCEObjective(X, A, B, layout, "identity", 0.0).loss_gradient(theta)
+    return _chunk_objective(X, coefficients, layout).loss_gradient(theta)
 
 
 class DaskBCEObjective:
@@ -215,25 +218,28 @@ class DaskBCEObjective:
         # Holding X keeps its persisted chunks alive on the cluster.
         self._X = X
         self._blocks = list(zip(X.to_delayed().ravel(), folded))
+        # The global index of each chunk's first row.
+        self._offsets = [int(offset) for offset in np.cumsum((0, *X.chunks[0][:-1]))]
         self._second_moment = None
+        self._curvature_cache = (None, None)
 
-    def _map_reduce(self, kernel, *args):
+    def _map_reduce(self, kernel, *args, stride=None):
+        """Compute ``kernel(X_chunk, coefficients, *args)`` for every chunk; return the results.
+
+        With ``stride``, the kernel gets the chunk's first row index and
+        ``stride`` before ``args``.
+        """
         import dask
 
         task = dask.delayed(kernel, pure=True)
         broadcast = [dask.delayed(arg) if isinstance(arg, np.ndarray) else arg for arg in args]
-        return dask.compute(*[task(*block, *broadcast) for block in self._blocks])
-
-    def _map_reduce_rows(self, kernel, stride, *args):
-        """Like ``_map_reduce``, with each chunk's first row index and ``stride``."""
-        import dask
-
-        offsets = np.concatenate([[0], np.cumsum(self._X.chunks[0])[:-1]])
-        task = dask.delayed(kernel, pure=True)
-        broadcast = [dask.delayed(arg) if isinstance(arg, np.ndarray) else arg for arg in args]
+        if stride is None:
+            rows = [()] * len(self._blocks)
+        else:
+            rows = [(offset, stride) for offset in self._offsets]
         return dask.compute(*[
-            task(*block, int(offset), stride, *broadcast)
-            for block, offset in zip(self._blocks, offsets)
+            task(*block, *chunk_rows, *broadcast)
+            for block, chunk_rows in zip(self._blocks, rows)
         ])
 
     def loss_gradient(self, theta):
@@ -266,10 +272,18 @@ class DaskBCEObjective:
             return np.ones(self.layout.n_params)
         return units_from_moments(self.layout, second_moment, self.l2)
 
+    def _curvature_per_output(self, theta):
+        """Summed curvature ``A sigmoid'(Z)`` of each output, kept for the last ``theta``."""
+        theta = np.asarray(theta, dtype=self.dtype)
+        cached_theta, per_output = self._curvature_cache
+        if cached_theta is None or not np.array_equal(cached_theta, theta):
+            per_output = np.sum(self._map_reduce(_chunk_curvature, theta, self.layout), axis=0)
+            self._curvature_cache = (theta.copy(), per_output)
+        return per_output
+
     def diagonal_scale(self, theta):
         """Return ``1 / sqrt(diag H)``, as ``BCEObjective.diagonal_scale``."""
-        theta = np.asarray(theta, dtype=self.dtype)
-        per_output = np.sum(self._map_reduce(_chunk_curvature, theta, self.layout), axis=0)
+        per_output = self._curvature_per_output(theta)
         return diagonal_scale(self.layout, self._weighted_second_moment(), per_output, self.l2)
 
     def preconditioner(self, theta):
@@ -284,16 +298,15 @@ class DaskBCEObjective:
         # The rows the in-memory fit reads (every stride-th), so that both
         # fits take the same path.
         stride = covariance_stride(n_samples, n_features)
-        parts = self._map_reduce_rows(_chunk_weighted_sum, stride)
+        parts = self._map_reduce(_chunk_weighted_sum, stride=stride)
         total = sum(part[1] for part in parts)
         if total <= 0:  # the stride missed every weighted row: use them all
             stride = 1
-            parts = self._map_reduce_rows(_chunk_weighted_sum, stride)
+            parts = self._map_reduce(_chunk_weighted_sum, stride=stride)
             total = sum(part[1] for part in parts)
         mean = np.sum([part[0] for part in parts], axis=0) / total
-        covariance = np.sum(self._map_reduce_rows(_chunk_scatter, stride, mean), axis=0) / total
-        theta = np.asarray(theta, dtype=self.dtype)
-        per_output = np.sum(self._map_reduce(_chunk_curvature, theta, self.layout), axis=0)
+        covariance = np.sum(self._map_reduce(_chunk_scatter, mean, stride=stride), axis=0) / total
+        per_output = self._curvature_per_output(theta)
         return covariance_preconditioner(self.layout, mean, covariance, per_output, self.l2)
 
 

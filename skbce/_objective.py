@@ -17,20 +17,10 @@ from ._preconditioner import (
     covariance_is_affordable,
     covariance_preconditioner,
     diagonal_scale,
+    weighted_column_squares,
     weighted_covariance,
 )
 from ._threads import is_small
-
-
-def _weighted_column_squares(X, weight, block_rows=4096):
-    """``sum_n weight_n X_nj^2`` for each column, in row blocks (no copy of ``X``)."""
-    if sparse.issparse(X):
-        return np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
-    out = np.zeros(X.shape[1])
-    for start in range(0, X.shape[0], block_rows):
-        rows = X[start : start + block_rows]
-        out += np.square(rows, dtype=np.float64).T @ weight[start : start + block_rows]
-    return out
 
 
 def units_from_moments(layout, second_moment, l2):
@@ -92,6 +82,26 @@ class BCEObjective:
         self._block_bytes = (
             SINGLE_THREAD_BLOCK_BYTES if is_small(self.largest_product) else _BLOCK_BYTES
         )
+        self._sample_weight = None
+        self._second_moment = None
+
+    def _row_weight(self):
+        """Weight of each sample in the loss: the row sums of ``A`` (float64)."""
+        if self._sample_weight is None:
+            self._sample_weight = self.A.sum(axis=1, dtype=np.float64)
+        return self._sample_weight
+
+    def _weighted_second_moment(self):
+        """Weighted mean of each ``x_j^2`` (``None`` when no sample has weight).
+
+        A pass over ``X``, shared by the parameter units and the diagonal scale.
+        """
+        if self._second_moment is None:
+            sample_weight = self._row_weight()
+            total = sample_weight.sum()
+            if total > 0:
+                self._second_moment = weighted_column_squares(self.X, sample_weight / total)
+        return self._second_moment
 
     @property
     def largest_product(self):
@@ -169,9 +179,7 @@ class BCEObjective:
         if self.layout.n_layers != 1:
             return None
         per_output = self._curvature_per_output(theta)
-        sample_weight = self.A.sum(axis=1, dtype=np.float64)
-        second_moment = _weighted_column_squares(self.X, sample_weight / sample_weight.sum())
-        return diagonal_scale(self.layout, second_moment, per_output, self.l2)
+        return diagonal_scale(self.layout, self._weighted_second_moment(), per_output, self.l2)
 
     def preconditioner(self, theta):
         """Return the change of variables L-BFGS should work in (``None`` for an MLP).
@@ -195,8 +203,7 @@ class BCEObjective:
             return None
         if not covariance_is_affordable(*self.X.shape, self.layout.layer_sizes[-1]):
             return DiagonalPreconditioner(self.diagonal_scale(theta))
-        sample_weight = self.A.sum(axis=1, dtype=np.float64)
-        mean, covariance = weighted_covariance(self.X, sample_weight)
+        mean, covariance = weighted_covariance(self.X, self._row_weight())
         return covariance_preconditioner(
             self.layout, mean, covariance, self._curvature_per_output(theta), self.l2
         )
@@ -216,11 +223,9 @@ class BCEObjective:
         -------
         ndarray of shape (n_params,)
         """
-        sample_weight = self.A.sum(axis=1, dtype=np.float64)
-        total = sample_weight.sum()
-        if total <= 0:
+        second_moment = self._weighted_second_moment()
+        if second_moment is None:
             return np.ones(self.layout.n_params)
-        second_moment = _weighted_column_squares(self.X, sample_weight / total)
         return units_from_moments(self.layout, second_moment, self.l2)
 
     def _hessian_weights(self, theta):

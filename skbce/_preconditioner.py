@@ -185,6 +185,16 @@ def weighted_sum(rows, weight):
     return total
 
 
+def weighted_column_squares(rows, weight):
+    """``sum_n w_n x_nj^2`` for each column ``j`` in float64, with no copy of ``rows``."""
+    if sparse.issparse(rows):
+        return np.asarray(rows.multiply(rows).T @ weight, dtype=np.float64).ravel()
+    total = np.zeros(rows.shape[1])
+    for block in _row_blocks(rows):
+        total += np.square(rows[block], dtype=np.float64).T @ weight[block]
+    return total
+
+
 def weighted_scatter(rows, weight, mean):
     """``sum_n w_n (x_n - mean)(x_n - mean)^T`` in float64.
 
