@@ -18,6 +18,21 @@ from sklearn.exceptions import ConvergenceWarning
 from skbce import BCEMultiLabelClassifier
 
 
+def make_dense(n, d, k, dtype=np.float64, seed=0, threshold=0.5, label_dtype=np.int8):
+    """Dense Gaussian ``X`` and labels from a noisy linear model.
+
+    A label is 1 where the logit ``X @ coef`` plus standard normal noise is
+    above ``threshold``; ``label_dtype`` is the dtype of ``Y``.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d), dtype=np.float32 if dtype == np.float32 else np.float64)
+    coef = rng.standard_normal((d, k)) / np.sqrt(d)
+    Y = ((X @ coef.astype(X.dtype)) + rng.standard_normal((n, k)) > threshold).astype(
+        label_dtype
+    )
+    return X, Y
+
+
 def peak_fit_memory(X, Y, max_iter):
     """Fit the linear model on ``X``, ``Y``; return the peak bytes allocated and seconds.
 
@@ -55,10 +70,9 @@ def measure(n_samples=200_000, n_features=200, n_labels=50, max_iter=10, seed=0)
     x_bytes : int
     seconds : float
     """
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_samples, n_features))
-    coef = rng.standard_normal((n_features, n_labels)) / np.sqrt(n_features)
-    Y = (X @ coef + rng.standard_normal((n_samples, n_labels)) > 0).astype(np.float64)
+    X, Y = make_dense(
+        n_samples, n_features, n_labels, seed=seed, threshold=0.0, label_dtype=np.float64
+    )
     peak, seconds = peak_fit_memory(X, Y, max_iter)
     return peak / X.nbytes, X.nbytes, seconds
 
@@ -70,9 +84,7 @@ def main():
     parser.add_argument("--n-labels", type=int, default=50)
     parser.add_argument("--max-iter", type=int, default=10)
     args = parser.parse_args()
-    ratio, x_bytes, seconds = measure(
-        args.n_samples, args.n_features, args.n_labels, args.max_iter
-    )
+    ratio, x_bytes, seconds = measure(args.n_samples, args.n_features, args.n_labels, args.max_iter)
     print(
         f"X: {args.n_samples} x {args.n_features} float64 ({x_bytes / 2**20:.0f} MiB), "
         f"{args.n_labels} labels, fit in {seconds:.1f} s"

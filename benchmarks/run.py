@@ -48,10 +48,13 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from skbce import BCEMultiLabelClassifier, binary_cross_entropy
 
 # A sibling script: run as a script, this file has benchmarks/ on sys.path.
-from memory_fit import peak_fit_memory
+from memory_fit import make_dense, peak_fit_memory
 
 SECTIONS = ("real", "synthetic", "kernel", "memory", "scaling")
 REAL_SETS = ("yeast", "emotions", "CAL500")
+# best_fit_time: up to MAX_FITS fits of a model while their total stays within FIT_BUDGET s.
+MAX_FITS = 5
+FIT_BUDGET = 2.0
 
 
 # --------------------------------------------------------------------------- output
@@ -125,7 +128,7 @@ def timed_fit(model, X, Y):
         return time.perf_counter() - start
 
 
-def best_fit_time(model, X, Y, budget=2.0, max_fits=5):
+def best_fit_time(model, X, Y, budget=FIT_BUDGET, max_fits=MAX_FITS):
     """Best of up to ``max_fits`` fits, while their total stays within ``budget`` seconds.
 
     Fits of a few milliseconds vary by tens of percent on a shared machine;
@@ -143,7 +146,8 @@ def run_models(models, Xtr, Ytr, Xte, Yte, alpha):
     A model with ``labels = m`` is fitted on the first ``m`` labels only and
     its time scaled by ``K / m``. Then every model's objective and test BCE
     are taken over those ``m`` labels (the linear model decouples per label),
-    so the rows stay comparable.
+    so the rows stay comparable: a model fitted on all ``K`` labels counts
+    the penalty of its output layer's first ``m`` columns only.
     """
     n_labels = Ytr.shape[1]
     subset = min((m[-1] for m in models if m[-1] is not None), default=n_labels)
@@ -152,8 +156,9 @@ def run_models(models, Xtr, Ytr, Xte, Yte, alpha):
         Y_fit = Ytr if labels is None else Ytr[:, :labels]
         seconds = best_fit_time(model, Xtr, Y_fit)
         scale = 1.0 if labels is None else n_labels / labels
-        weights = [w[:, :subset] if w.ndim == 2 and w.shape[1] == n_labels else w
-                   for w in weights_fn(model)]
+        weights = list(weights_fn(model))
+        if labels is None and subset < n_labels:
+            weights[-1] = weights[-1][:, :subset]  # the output layer: one column per label
         results.append({
             "name": name,
             "seconds": seconds * scale,
@@ -167,9 +172,9 @@ def run_models(models, Xtr, Ytr, Xte, Yte, alpha):
     return results
 
 
-def result_rows(case, results, reference=0):
-    """Table rows: time, ratio to ``results[reference]``, objective, test BCE, n_iter."""
-    base = results[reference]
+def result_rows(case, results):
+    """Table rows: time, ratio to ``results[0]``, objective, test BCE, n_iter."""
+    base = results[0]
     rows = []
     for r in results:
         per_iter = r["seconds"] / max(r["n_iter"], 1)
@@ -187,9 +192,8 @@ RESULT_HEADER = ["case", "model", "fit s", "time / skbce", "ms / iter", "train o
                  "test BCE", "dBCE vs skbce", "n_iter_"]
 
 
-def linear_models(alpha, tol, K, max_iter, lr_labels=None, lr_max_iter=None):
+def linear_models(alpha, tol, K, max_iter, lr_labels=None):
     """skbce linear, MLPClassifier(()), OvR(LogisticRegression) with matched settings."""
-    lr_max_iter = max_iter if lr_max_iter is None else lr_max_iter
     return [
         ("skbce linear", BCEMultiLabelClassifier(alpha=alpha, tol=tol, max_iter=max_iter),
          lambda m: m.coefs_, lambda m: m.n_iter_, None),
@@ -199,7 +203,7 @@ def linear_models(alpha, tol, K, max_iter, lr_labels=None, lr_max_iter=None):
          lambda m: m.coefs_, lambda m: m.n_iter_, None),
         ("OvR(LogReg)",
          OneVsRestClassifier(LogisticRegression(C=1.0 / alpha, tol=tol * K,
-                                                max_iter=lr_max_iter)),
+                                                max_iter=max_iter)),
          ovr_weights, ovr_n_iter, lr_labels),
     ]
 
@@ -209,7 +213,7 @@ def section_real(args):
     from skbce.datasets import _default_data_home, load_benchmark
 
     alpha, tol = args.alpha, args.tol
-    linear_rows, mlp_rows, notes = [], [], []
+    linear_rows, mlp_rows = [], []
     for name in REAL_SETS:
         path = _default_data_home() / f"{name}.arff"
         if args.quick and not path.is_file():
@@ -217,7 +221,8 @@ def section_real(args):
             continue
         try:
             X, Y, _, _ = load_benchmark(name)
-        except Exception as exc:  # missing file and no network: skip the set
+        # No local file and no network (or no pandas for OpenML): skip the set.
+        except (FileNotFoundError, OSError, ImportError) as exc:
             print(f"note: {name} could not be loaded ({type(exc).__name__}: {exc}); skipped")
             continue
         if args.quick:
@@ -249,7 +254,8 @@ def section_real(args):
         "train objective on skbce's scale (mean BCE + alpha/(2Kn)||W||^2); "
         "dBCE vs skbce = test BCE minus skbce's.",
         "OvR n_iter_ is the largest per-label count.",
-        "fit s: best of up to 5 fits within 2 s, for every model (a fit over 1 s runs once).",
+        f"fit s: best of up to {MAX_FITS} fits within {FIT_BUDGET:g} s, for every model "
+        f"(a fit over {FIT_BUDGET / 2:g} s runs once).",
     ]
     if linear_rows:
         print_table("Real data, linear model", RESULT_HEADER, linear_rows, notes)
@@ -257,15 +263,6 @@ def section_real(args):
             f"Real data, MLP (64,), same budget max_iter={args.mlp_iter}, same initial "
             "weights (random_state=0)", RESULT_HEADER, mlp_rows,
             ["compare 'ms / iter' (fit time / n_iter_) and the train objective."])
-
-
-def make_dense(n, d, k, dtype=np.float64, seed=0):
-    """Dense Gaussian ``X`` and labels from a noisy linear model."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d), dtype=np.float32 if dtype == np.float32 else np.float64)
-    coef = rng.standard_normal((d, k)) / np.sqrt(d)
-    Y = ((X @ coef.astype(X.dtype)) + rng.standard_normal((n, k)) > 0.5).astype(np.int8)
-    return X, Y
 
 
 def make_sparse(n, d, k, density, seed=0):
@@ -329,32 +326,33 @@ def median_times(functions, repeats):
     return [float(np.median(t)) for t in times]
 
 
-def section_kernel(args):
-    from skbce._loss import bce_coefficients
-    from skbce._network import ParameterLayout
-    from skbce._objective import BCEObjective
+def kernel_times(n, d, k, dtype, alpha, repeats):
+    """Median seconds of one objective+gradient evaluation and of ``X @ W + X.T @ G``.
 
+    The objective is the one ``fit`` builds for the linear model. Everything
+    allocated here is freed on return, before the next dtype's problem.
+    """
+    X, Y = make_dense(n, d, k, dtype=dtype)
+    fun = BCEMultiLabelClassifier(alpha=alpha)._in_memory_problem(X, Y, None, ())[0]
+    rng = np.random.default_rng(1)
+    theta = rng.standard_normal(fun.layout.n_params) * 0.01
+    W = rng.standard_normal((d, k)).astype(dtype)
+    G = rng.standard_normal((n, k)).astype(dtype)
+
+    def products(X=X, W=W, G=G):
+        X @ W
+        X.T @ G
+
+    return median_times([lambda fun=fun, theta=theta: fun(theta), products], repeats)
+
+
+def section_kernel(args):
     n, d, k = (2000, 50, 10) if args.quick else (50_000, 500, 100)
     rows = []
     for dtype in (np.float64, np.float32):
-        X, Y = make_dense(n, d, k, dtype=dtype)
-        A, B, weight_sum = bce_coefficients(Y.astype(dtype), dtype=dtype)
-        layout = ParameterLayout((d, k))
-        fun = BCEObjective(X, A, B, layout, "relu", args.alpha / (k * weight_sum))
-        rng = np.random.default_rng(1)
-        theta = rng.standard_normal(layout.n_params) * 0.01
-        W = rng.standard_normal((d, k)).astype(dtype)
-        G = rng.standard_normal((n, k)).astype(dtype)
-
-        def products(X=X, W=W, G=G):
-            X @ W
-            X.T @ G
-
-        t_obj, t_mm = median_times([lambda fun=fun, theta=theta: fun(theta), products],
-                                   args.repeats)
+        t_obj, t_mm = kernel_times(n, d, k, dtype, args.alpha, args.repeats)
         rows.append([np.dtype(dtype).name, f"{n}x{d}x{k}", f"{1e3 * t_obj:.1f}",
                      f"{1e3 * t_mm:.1f}", f"{t_obj / t_mm:.2f}"])
-        del X, fun
     print_table("Kernel: one objective+gradient evaluation / (X @ W + X.T @ G)",
                 ["dtype", "n x d x K", "objective+gradient ms", "X@W + X.T@G ms", "ratio"],
                 rows,
