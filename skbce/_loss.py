@@ -19,11 +19,12 @@ the summed, weighted loss and its derivative with respect to the logits are
     \\qquad \\frac{\\partial L}{\\partial Z} = A \\odot \\sigma(Z) - B,
 
 with ``A = c (1 + (p - 1) y)`` and ``B = c p y`` where ``c`` is the weight of an
-element in the mean. The value uses ``log1p(exp(-|z|))``, which never
-overflows; the derivative uses ``A / (1 + exp(-z))``, whose overflow for very
-negative ``z`` gives the exact limit 0 (silenced). A single ``exp`` for both
-needs a sign select per element, which measured no faster than the second
-``exp``. Pure functions: no scikit-learn here.
+element in the mean. Both come from one ``w = exp(-z)``: the derivative is
+``A / (1 + w)``, and the value uses ``softplus(z) = max(z, 0) + log1p(min(w,
+1 / w))``, as ``min(w, 1 / w) = exp(-|z|)`` in (0, 1]. Where ``w`` overflows
+(very negative ``z``) or underflows (very positive ``z``), both give their
+exact limits (the warnings are silenced): no sign select, which costs more
+than an ``exp`` in NumPy. Pure functions: no scikit-learn here.
 """
 
 import numpy as np
@@ -187,28 +188,31 @@ def _blocked_kernel(raw, A, B, gradient_out, block):
     # must see near the optimum. In float32 the loss is formed elementwise and
     # summed in float64 instead.
     elementwise_value = raw.dtype == np.float32
-    # exp(-|z|) -> 0 for large |z| is exact enough: no underflow warning; and
-    # exp(-z) -> inf for z < -709 (float64) gives sigmoid(z) = 1 / inf = 0.
-    with np.errstate(under="ignore", over="ignore"):
+    # One exp per element: w = exp(-z). For z < -709 (float64) w = inf, so
+    # 1 / w = 0 = exp(-|z|) and a / (1 + w) = 0, their exact limits; for z > 745
+    # w = 0 and 1 / w = inf, with min(w, 1 / w) = 0 again.
+    with np.errstate(under="ignore", over="ignore", divide="ignore"):
         for start in range(0, n_samples, block):
             stop = min(start + block, n_samples)
             z, a, b, g = raw[start:stop], A[start:stop], B[start:stop], gradient_out[start:stop]
-            e, u = t[: stop - start], s[: stop - start]
+            w, u = t[: stop - start], s[: stop - start]
             # softplus(z) = max(z, 0) + log1p(exp(-|z|)) with max(z, 0) = (z + |z|) / 2.
-            np.abs(z, out=e)
+            np.abs(z, out=w)
             if elementwise_value:
                 # a max(z, 0) - b z = (a / 2)(z + |z|) - b z, into g (scratch until
                 # the gradient): exactly 0 where a 0/1 label is on the right side.
-                np.add(z, e, out=g)
+                np.add(z, w, out=g)
                 g *= 0.5 * a
                 np.multiply(b, z, out=u)
                 g -= u
             else:
                 # The max becomes two dot products instead of elementwise passes.
-                sum_abs = _weighted_sum(a, e)
-            np.negative(e, out=e)
-            np.exp(e, out=e)  # exp(-|z|) in (0, 1]: never overflows
-            np.log1p(e, out=u)
+                sum_abs = _weighted_sum(a, w)
+            np.negative(z, out=w)
+            np.exp(w, out=w)
+            np.reciprocal(w, out=u)
+            np.minimum(w, u, out=u)  # exp(-|z|), in [0, 1]
+            np.log1p(u, out=u)
             if elementwise_value:
                 u *= a
                 g += u
@@ -217,11 +221,9 @@ def _blocked_kernel(raw, A, B, gradient_out, block):
                 value += (_weighted_sum(a, u) + 0.5 * (sum_abs + _weighted_sum(a, z))
                           - float(np.vdot(b, z)))
             # a sigmoid(z) = a / (1 + exp(-z)): relative precision for both signs,
-            # and the division by 1 + exp(-z) folds in the multiplication by a.
-            np.negative(z, out=u)
-            np.exp(u, out=u)
-            u += 1
-            np.divide(a, u, out=g)
+            # and the division folds in the multiplication by a.
+            w += 1
+            np.divide(a, w, out=g)
             g -= b
     return value
 

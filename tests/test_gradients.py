@@ -129,6 +129,28 @@ def test_extreme_logits_are_finite_without_warnings(dtype):
     np.testing.assert_allclose(grad * 6, [[-1, 1, -0.5], [0, 0, 0.5]], atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_loss_kernel_agrees_with_reference_where_exp_saturates(dtype):
+    # The kernel takes exp(-|z|) as min(w, 1 / w) with w = exp(-z): check every
+    # regime of w (ordinary, subnormal, 0, inf) against the textbook formula.
+    float32_limits = [80.0, 87.0, 89.0, 100.0, 104.0]
+    float64_limits = [700.0, 709.0, 710.0, 745.0, 750.0]
+    magnitudes = np.array([0.0, 1e-30, 1.0, 30.0, *float32_limits, *float64_limits, 1e4])
+    raw = np.concatenate([magnitudes, -magnitudes])[:, None].repeat(2, axis=1)
+    Y = np.zeros_like(raw)
+    Y[:, 1] = 1.0
+    raw = raw.astype(dtype)
+    A, B, _ = bce_coefficients(Y, dtype=dtype)
+    with np.errstate(all="raise"):
+        value, grad = loss_gradient(raw, A, B)
+    expected, expected_grad = reference_loss_gradient(raw.astype(np.float64), Y)
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    assert value == pytest.approx(expected, rel=rtol)
+    # A sigmoid(z) - B cancels where the label is right: errors of eps * A there.
+    atol = 10 * np.finfo(dtype).eps * float(A.max())
+    np.testing.assert_allclose(grad, expected_grad, rtol=rtol, atol=atol)
+
+
 @pytest.mark.parametrize("shape", [(20000, 10), (500, 4)])
 def test_float32_loss_resolves_small_changes(shape):
     # Near the optimum L-BFGS's line search compares losses that differ by
