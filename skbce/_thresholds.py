@@ -7,7 +7,6 @@ did not see, then the model is refit on all the data.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._classifier import BCEMultiLabelClassifier
+from ._validation import _is_int, _is_real, _require, check_threshold
 
 SCORINGS = ("f1", "f1_micro", "jaccard", "balanced_accuracy", "accuracy")
 _MAX_SWEEPS = 50
@@ -117,12 +117,19 @@ def _observed(Y, proba, weight, k):
     return y[known], p[known], None if weight is None else weight[known]
 
 
+def _fit(estimator, X, y, sample_weight):
+    """``estimator.fit(X, y)``, passing ``sample_weight=`` only when there are weights."""
+    if sample_weight is None:
+        estimator.fit(X, y)
+    else:
+        estimator.fit(X, y, sample_weight=sample_weight)
+    return estimator
+
+
 def _fit_and_predict_proba(estimator, X, y, sample_weight, train, test):
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
-    if sample_weight is None:
-        estimator.fit(X_train, y_train)
-    else:
-        estimator.fit(X_train, y_train, sample_weight=_safe_indexing(sample_weight, train))
+    weight = None if sample_weight is None else _safe_indexing(sample_weight, train)
+    _fit(estimator, X_train, y_train, weight)
     return estimator, estimator.predict_proba(_safe_indexing(X, test))
 
 
@@ -275,54 +282,38 @@ or callable, default="f1"
 
     def _check_params(self):
         base = self._base_estimator()
-        if not (hasattr(base, "fit") and hasattr(base, "predict_proba")):
-            raise ValueError(
-                "The 'estimator' parameter must be a classifier with fit and "
-                f"predict_proba; got {base!r}."
-            )
-        if not (callable(self.scoring) or self.scoring in SCORINGS):
-            raise ValueError(
-                f"The 'scoring' parameter must be one of {SCORINGS} or a callable "
-                f"score(y_true, y_pred); got {self.scoring!r}."
-            )
+        _require(hasattr(base, "fit") and hasattr(base, "predict_proba"), "estimator",
+                 "a classifier with fit and predict_proba", base)
+        _require(callable(self.scoring) or self.scoring in SCORINGS, "scoring",
+                 f"one of {SCORINGS} or a callable score(y_true, y_pred)", self.scoring)
         thresholds = self.thresholds
         if isinstance(thresholds, str):
-            if thresholds != "auto":
-                raise ValueError(
-                    "The 'thresholds' parameter must be 'auto', an integer >= 2 or "
-                    f"an array of values in [0, 1]; got {thresholds!r}."
-                )
-        elif isinstance(thresholds, numbers.Integral) and not isinstance(thresholds, bool):
+            _require(thresholds == "auto", "thresholds",
+                     "'auto', an integer >= 2 or an array of values in [0, 1]", thresholds)
+        elif _is_int(thresholds):
             if thresholds < 2:
                 raise ValueError(
                     f"The 'thresholds' parameter as an integer must be >= 2; got {thresholds}."
                 )
             thresholds = np.linspace(0.0, 1.0, int(thresholds))
         else:
+            # check_threshold accepts 0-D or 1-D values in [0, 1]; its message
+            # names the models' 'threshold', so this one is raised instead.
             try:
-                values = np.asarray(thresholds, dtype=np.float64)
-            except (TypeError, ValueError):
+                values = check_threshold(thresholds, None)
+            except ValueError:
                 values = None
-            if (values is None or values.ndim != 1 or values.size == 0
-                    or not np.all((values >= 0) & (values <= 1))):
-                raise ValueError(
-                    "The 'thresholds' parameter must be 'auto', an integer >= 2 or "
-                    f"a 1-D array of values in [0, 1]; got {thresholds!r}."
-                )
+            _require(values is not None and values.ndim == 1, "thresholds",
+                     "'auto', an integer >= 2 or a 1-D array of values in [0, 1]", thresholds)
             thresholds = np.unique(values)
-        if not isinstance(self.refit, (bool, np.bool_)):
-            raise ValueError(f"The 'refit' parameter must be a bool; got {self.refit!r}.")
-        if self.n_jobs is not None and not (
-            isinstance(self.n_jobs, numbers.Integral) and not isinstance(self.n_jobs, bool)
-        ):
-            raise ValueError(
-                f"The 'n_jobs' parameter must be None or an integer; got {self.n_jobs!r}."
-            )
+        _require(isinstance(self.refit, (bool, np.bool_)), "refit", "a bool", self.refit)
+        _require(self.n_jobs is None or _is_int(self.n_jobs), "n_jobs", "None or an integer",
+                 self.n_jobs)
         return base, thresholds
 
     def _splits(self, X, y, target_type):
         cv = self.cv
-        if isinstance(cv, numbers.Real) and not isinstance(cv, (bool, numbers.Integral)):
+        if _is_real(cv) and not _is_int(cv):
             if not 0 < cv < 1:
                 raise ValueError(
                     "The 'cv' parameter as a float must be in (0, 1), the held-out "
@@ -331,11 +322,8 @@ or callable, default="f1"
             splitter_class = StratifiedShuffleSplit if target_type == "binary" else ShuffleSplit
             splitter = splitter_class(n_splits=1, test_size=cv, random_state=self.random_state)
         else:
-            if isinstance(cv, bool) or (isinstance(cv, numbers.Integral) and cv < 2):
-                raise ValueError(
-                    "The 'cv' parameter must be an integer >= 2, a float in (0, 1) or a "
-                    f"cross-validation splitter; got {cv!r}."
-                )
+            _require(not isinstance(cv, bool) and not (_is_int(cv) and cv < 2), "cv",
+                     "an integer >= 2, a float in (0, 1) or a cross-validation splitter", cv)
             splitter = check_cv(cv, y, classifier=True)
         return list(splitter.split(X, y))
 
@@ -391,9 +379,8 @@ or callable, default="f1"
             classes = np.unique(y_1d)
             Y = (y_1d == classes[-1]).astype(np.float64)[:, None]
         elif target_type == "multilabel-indicator":
+            # NaN entries (missing labels) stay NaN.
             Y = (checked.toarray() if sparse.issparse(checked) else checked).astype(np.float64)
-            if missing is not None:
-                Y[missing] = np.nan
         else:
             raise ValueError(
                 "Only binary classification is supported for a 1-D y (per-label "
@@ -426,11 +413,7 @@ or callable, default="f1"
         self.thresholds_, self.best_scores_ = self._choose(Y_test, proba, weight, grid)
 
         if self.refit:
-            self.estimator_ = clone(base)
-            if sample_weight is None:
-                self.estimator_.fit(X, y)
-            else:
-                self.estimator_.fit(X, y, sample_weight=sample_weight)
+            self.estimator_ = _fit(clone(base), X, y, sample_weight)
         else:
             self.estimator_ = fitted[0][0]
         self._target_type = target_type
@@ -460,21 +443,21 @@ or callable, default="f1"
 
     def _choose(self, Y, proba, weight, grid):
         n_labels = Y.shape[1]
+        observed = [_observed(Y, proba, weight, k) for k in range(n_labels)]
         # None: nothing to tune (a label never observed, or of one class only).
-        candidates = [None] * n_labels
-        for k in range(n_labels):
-            y, p, _ = _observed(Y, proba, weight, k)
-            if y.size and not np.all(y == y[0]):
-                candidates[k] = np.asarray(_candidates(p, grid), dtype=np.float64)
-        joint = self.scoring == "f1_micro"
-        thresholds = (self._micro_f1_ascent(Y, proba, weight, candidates) if joint
-                      else np.full(n_labels, _FALLBACK))
+        candidates = [
+            np.asarray(_candidates(p, grid), dtype=np.float64)
+            if y.size and not np.all(y == y[0]) else None
+            for y, p, _ in observed
+        ]
+        if self.scoring == "f1_micro":
+            return self._micro_f1_ascent(observed, candidates)
+        thresholds = np.full(n_labels, _FALLBACK)
         scores = np.zeros(n_labels)
-        for k in range(n_labels):
-            y, p, w = _observed(Y, proba, weight, k)
+        for k, (y, p, w) in enumerate(observed):
             if y.size == 0:
                 continue
-            if joint or candidates[k] is None:
+            if candidates[k] is None:
                 scores[k] = _scores_over_thresholds(
                     y, p, w, thresholds[k : k + 1], self.scoring
                 )[0]
@@ -484,41 +467,46 @@ or callable, default="f1"
         return thresholds, scores
 
     @staticmethod
-    def _micro_f1_ascent(Y, proba, weight, candidates):
+    def _micro_f1_ascent(observed, candidates):
         """Coordinate ascent on the micro-F1 of all labels, starting from 0.5.
 
         Each sweep gives every label in turn the threshold that maximizes the
         micro-F1 with the other labels' thresholds fixed; it stops when a
         sweep changes nothing. The micro-F1 never decreases along the way.
+        Returns the thresholds and each label's own F1 at its threshold.
         """
-        n_labels = Y.shape[1]
+        n_labels = len(observed)
         thresholds = np.full(n_labels, _FALLBACK)
         counts = []  # per label: (3, n_candidates) tp, fp, fn
         current = np.empty((n_labels, 3))  # per label: tp, fp, fn at its threshold
-        for k in range(n_labels):
-            y, p, w = _observed(Y, proba, weight, k)
-            grid = np.array([_FALLBACK]) if candidates[k] is None else candidates[k]
-            counts.append(np.stack(_counts(y, p, w, grid)[:3]))
-            current[k] = np.stack(_counts(y, p, w, np.array([_FALLBACK]))[:3])[:, 0]
+        for k, (y, p, w) in enumerate(observed):
+            # One pass over the candidates and 0.5 (the starting threshold).
+            grid = np.empty(0) if candidates[k] is None else candidates[k]
+            both = np.stack(_counts(y, p, w, np.append(grid, _FALLBACK))[:3])
+            counts.append(both[:, :-1])
+            current[k] = both[:, -1]
         for _ in range(_MAX_SWEEPS):
             changed = False
             for k in range(n_labels):
                 if candidates[k] is None:
                     continue
-                tp, fp, fn = (current.sum(axis=0) - current[k])[:, None] + counts[k]
+                total = current.sum(axis=0)
+                tp, fp, fn = (total - current[k])[:, None] + counts[k]
                 values = _ratio(2 * tp, 2 * tp + fp + fn)
-                total_tp, total_fp, total_fn = current.sum(axis=0)
+                total_tp, total_fp, total_fn = total
                 denominator = 2 * total_tp + total_fp + total_fn
                 now = 2 * total_tp / denominator if denominator > 0 else 0.0
                 best, best_value = _best_threshold(values, candidates[k])
-                if best_value > now + 1e-12 and best != thresholds[k]:
+                # The current threshold scores ``now``: a gain means another threshold.
+                if best_value > now + 1e-12:
                     thresholds[k] = best
                     index = np.flatnonzero(candidates[k] == best)[0]
                     current[k] = counts[k][:, index]
                     changed = True
             if not changed:
                 break
-        return thresholds
+        tp, fp, fn = current.T
+        return thresholds, _ratio(2 * tp, 2 * tp + fp + fn)
 
     @property
     def classes_(self) -> NDArray[Any]:
