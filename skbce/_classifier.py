@@ -22,6 +22,7 @@ from ._network import ParameterLayout, allocate_activations, forward, initial_pa
 from ._objective import BCEObjective
 from ._preconditioner import DiagonalPreconditioner
 from ._solver import minimize_objective
+from ._threads import fit_blas_threads
 
 
 def _prior_logits(targets, sample_weight):
@@ -274,21 +275,23 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             if not hidden:
                 # The convex linear model starts at the intercept-only optimum.
                 theta0[-n_outputs:] = prior
-        units = objective.parameter_units()
-        if hidden and not warm:
-            # Glorot's initial scale assumes unit-scale inputs: a feature of
-            # scale 1e8 would otherwise start every hidden unit saturated.
-            theta0 /= units
-        preconditioner = None
-        if self.solver == "lbfgs":
-            preconditioner = objective.preconditioner(theta0)
-            if preconditioner is None:  # no curvature estimate for an MLP: the units
-                preconditioner = DiagonalPreconditioner(1.0 / units)
-        result = minimize_objective(
-            objective, theta0, solver=self.solver, max_iter=self.max_iter,
-            max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
-            preconditioner=preconditioner, units=units,
-        )
+        # The setup's statistics run under the solve's BLAS threads too.
+        with fit_blas_threads(objective):
+            units = objective.parameter_units()
+            if hidden and not warm:
+                # Glorot's initial scale assumes unit-scale inputs: a feature of
+                # scale 1e8 would otherwise start every hidden unit saturated.
+                theta0 /= units
+            preconditioner = None
+            if self.solver == "lbfgs":
+                preconditioner = objective.preconditioner(theta0)
+                if preconditioner is None:  # no curvature estimate for an MLP: the units
+                    preconditioner = DiagonalPreconditioner(1.0 / units)
+            result = minimize_objective(
+                objective, theta0, solver=self.solver, max_iter=self.max_iter,
+                max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+                preconditioner=preconditioner, units=units,
+            )
         if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
             raise ValueError(
                 "The fit diverged to non-finite parameters; scale the features "

@@ -8,7 +8,7 @@ from scipy.optimize import OptimizeResult, minimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ._preconditioner import DiagonalPreconditioner
-from ._threads import is_small, optimizer_blas_single_threaded
+from ._threads import fit_blas_threads
 
 # L-BFGS-B stops when the relative decrease of the objective is below this;
 # the same floor as scikit-learn's LogisticRegression, so `tol` (on the
@@ -155,8 +155,7 @@ def minimize_objective(
     SolverResult
     """
     theta0 = np.asarray(theta0, dtype=np.float64)
-    small = is_small(getattr(objective, "largest_product", np.inf))
-    with optimizer_blas_single_threaded(all_blas=small):
+    with fit_blas_threads(objective):
         if solver == "lbfgs":
             scaled = _PreconditionedObjective(objective, preconditioner, units)
             progress = _Progress(scaled, verbose, tol)

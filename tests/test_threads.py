@@ -35,3 +35,29 @@ def test_small_problems_solve_on_one_blas_thread(size, expected):
         np.testing.assert_allclose(result.theta, 1.0, atol=1e-6)
         assert objective.threads and all(t == [expected] * len(t) for t in objective.threads)
         assert _numpy_blas_threads() == [2] * len(_numpy_blas_threads())  # restored
+
+
+def test_fit_setup_of_a_small_problem_runs_on_one_blas_thread(monkeypatch):
+    # The change of variables (covariance, eigendecomposition) is built from
+    # small products too; on busy cores a threaded eigh took 90 times longer.
+    from skbce import BCEMultiLabelClassifier
+    from skbce._objective import BCEObjective
+
+    seen = []
+    for name in ("parameter_units", "preconditioner"):
+        method = getattr(BCEObjective, name)
+
+        def recording(self, *args, _method=method):
+            seen.append(_numpy_blas_threads())
+            return _method(self, *args)
+
+        monkeypatch.setattr(BCEObjective, name, recording)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 10))
+    Y = (X[:, :3] + rng.normal(size=(200, 3)) > 0).astype(int)
+    with threadpool_limits(2, user_api="blas"):
+        if not _numpy_blas_threads() or min(_numpy_blas_threads()) != 2:
+            pytest.skip("NumPy's BLAS cannot run two threads here")
+        BCEMultiLabelClassifier().fit(X, Y)
+        assert len(seen) == 2 and all(t == [1] * len(t) for t in seen)
+        assert _numpy_blas_threads() == [2] * len(_numpy_blas_threads())  # restored
