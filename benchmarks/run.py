@@ -25,7 +25,7 @@ that equal quality is a property of the problem, not of where each solver
 happened to stop (at 1e-5 skbce and OvR stopped on either side of CAL500's
 optimum, 1.5e-3 apart in test BCE).
 
-Run ``python benchmarks/run.py`` (about 10 minutes on 2 cores);
+Run ``python benchmarks/run.py`` (about 2 minutes on 2 cores);
 ``--quick`` runs every section on tiny problems in seconds.
 """
 
