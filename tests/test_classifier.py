@@ -108,6 +108,37 @@ def test_sparse_input_matches_dense(multilabel, fmt, params):
     np.testing.assert_allclose(sparse_fit.predict_proba(X), dense.predict_proba(X), rtol=1e-6)
 
 
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize(
+    "params", [{"max_iter": 3}, {"hidden_layer_sizes": (4,), "random_state": 0, "max_iter": 3}],
+    ids=["linear", "mlp"],
+)
+def test_sparse_input_is_never_densified(fmt, params):
+    # 20,000 x 20,000 at 0.1% density: 5 MB as CSR, 3.2 GB dense. The fit
+    # (whose largest buffer is L-BFGS-B's memory, about 25 vectors of 60,003
+    # parameters: 12 MB) and the predictions must stay far below the dense size.
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, d, nnz = 20000, 20000, 400000
+    X = sparse.coo_matrix(
+        (rng.normal(size=nnz), (rng.integers(0, n, nnz), rng.integers(0, d, nnz))), shape=(n, d)
+    ).asformat(fmt)
+    Y = rng.random((n, 3)) < 0.3
+    dense_bytes = X.shape[0] * X.shape[1] * 8
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf = BCEMultiLabelClassifier(**params).fit(X, Y)
+        clf.predict_proba(X)
+        clf.predict(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < dense_bytes / 20
+
+
 def test_float32_stays_float32(multilabel):
     X, Y = multilabel
     clf = BCEMultiLabelClassifier(hidden_layer_sizes=(4,), random_state=0)
