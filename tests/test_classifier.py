@@ -139,6 +139,31 @@ def test_sparse_input_is_never_densified(fmt, params):
     assert peak < dense_bytes / 20
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "params", [{"max_iter": 3}, {"hidden_layer_sizes": (4,), "random_state": 0, "max_iter": 3}],
+    ids=["linear", "mlp"],
+)
+def test_dense_input_is_never_copied(dtype, params):
+    # Fit and predictions on a C-contiguous X peak near a quarter of X.nbytes
+    # (the statistics work in row blocks); one copy of X would be a whole X.nbytes.
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20000, 200)).astype(dtype)
+    Y = rng.random((20000, 3)) < 0.3
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf = BCEMultiLabelClassifier(**params).fit(X, Y)
+        clf.predict_proba(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.6 * X.nbytes
+
+
 def test_float32_stays_float32(multilabel):
     X, Y = multilabel
     clf = BCEMultiLabelClassifier(hidden_layer_sizes=(4,), random_state=0)
