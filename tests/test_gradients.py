@@ -117,6 +117,33 @@ def test_loss_kernel_blocks_agree_with_reference_on_many_rows(block_bytes):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("hidden", [(), (16,)], ids=["linear", "mlp"])
+def test_evaluations_reuse_their_buffers(hidden, dtype):
+    # After the first call an evaluation allocates only its cache-sized kernel
+    # blocks (two of at most 512 KB) and the returned gradient: no temporary
+    # of the logits' size (8 MB in float32 here).
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100000, 20)).astype(dtype)
+    Y = (rng.random((100000, 20)) < 0.4).astype(np.float64)
+    A, B, weight_sum = bce_coefficients(Y, dtype=dtype)
+    layout = ParameterLayout((20, *hidden, 20))
+    objective = BCEObjective(X, A, B, layout, "relu", 0.1 / (20 * weight_sum))
+    theta = initial_parameters(layout, "relu", np.random.RandomState(0))
+    objective.loss_gradient(theta)
+    tracemalloc.start()
+    try:
+        for _ in range(3):
+            objective.loss_gradient(theta)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    logits_bytes = Y.size * np.dtype(dtype).itemsize
+    assert peak < 0.25 * logits_bytes
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_extreme_logits_are_finite_without_warnings(dtype):
     raw = np.array([[-1000.0, 1000.0, 0.0], [1000.0, -1000.0, 1e-30]], dtype=dtype)
     Y = np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
