@@ -221,7 +221,6 @@ class DaskBCEObjective:
         # The global index of each chunk's first row.
         self._offsets = [int(offset) for offset in np.cumsum((0, *X.chunks[0][:-1]))]
         self._second_moment = None
-        self._curvature_cache = (None, None)
 
     def _map_reduce(self, kernel, *args, stride=None):
         """Compute ``kernel(X_chunk, coefficients, *args)`` for every chunk; return the results.
@@ -273,13 +272,9 @@ class DaskBCEObjective:
         return units_from_moments(self.layout, second_moment, self.l2)
 
     def _curvature_per_output(self, theta):
-        """Summed curvature ``A sigmoid'(Z)`` of each output, kept for the last ``theta``."""
+        """Summed curvature ``A sigmoid'(Z)`` of each output, as ``BCEObjective``'s."""
         theta = np.asarray(theta, dtype=self.dtype)
-        cached_theta, per_output = self._curvature_cache
-        if cached_theta is None or not np.array_equal(cached_theta, theta):
-            per_output = np.sum(self._map_reduce(_chunk_curvature, theta, self.layout), axis=0)
-            self._curvature_cache = (theta.copy(), per_output)
-        return per_output
+        return np.sum(self._map_reduce(_chunk_curvature, theta, self.layout), axis=0)
 
     def diagonal_scale(self, theta):
         """Return ``1 / sqrt(diag H)``, as ``BCEObjective.diagonal_scale``."""

@@ -82,14 +82,11 @@ class BCEObjective:
         self._block_bytes = (
             SINGLE_THREAD_BLOCK_BYTES if is_small(self.largest_product) else _BLOCK_BYTES
         )
-        self._sample_weight = None
         self._second_moment = None
 
     def _row_weight(self):
         """Weight of each sample in the loss: the row sums of ``A`` (float64)."""
-        if self._sample_weight is None:
-            self._sample_weight = self.A.sum(axis=1, dtype=np.float64)
-        return self._sample_weight
+        return self.A.sum(axis=1, dtype=np.float64)
 
     def _weighted_second_moment(self):
         """Weighted mean of each ``x_j^2`` (``None`` when no sample has weight).

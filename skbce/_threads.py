@@ -71,5 +71,5 @@ def fit_blas_threads(objective):
     products of the same kind (a 72 x 72 ``eigh`` took 90 ms instead of 1 ms
     on 2 threads with both cores busy).
     """
-    largest = getattr(objective, "largest_product", None)
-    return optimizer_blas_single_threaded(all_blas=largest is not None and is_small(largest))
+    small = is_small(getattr(objective, "largest_product", float("inf")))
+    return optimizer_blas_single_threaded(all_blas=small)

@@ -1,5 +1,7 @@
 """Shared helpers for the tests: finite differences and the real data sets."""
 
+import tracemalloc
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,20 @@ def five_point_gradient(function, theta, step=1e-4):
 def relative_error(actual, expected):
     """``||actual - expected|| / ||expected||``."""
     return np.linalg.norm(actual - expected) / max(np.linalg.norm(expected), 1e-300)
+
+
+def peak_traced_bytes(function):
+    """Peak bytes allocated (tracemalloc) while ``function()`` runs, convergence warnings off."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def load_benchmark(name, n_labels=None):

@@ -13,6 +13,8 @@ from sklearn.preprocessing import StandardScaler
 
 from skbce import BCEMultiLabelClassifier, binary_cross_entropy
 
+from .conftest import peak_traced_bytes
+
 
 @pytest.fixture
 def multilabel():
@@ -117,8 +119,6 @@ def test_sparse_input_is_never_densified(fmt, params):
     # 20,000 x 20,000 at 0.1% density: 5 MB as CSR, 3.2 GB dense. The fit
     # (whose largest buffer is L-BFGS-B's memory, about 25 vectors of 60,003
     # parameters: 12 MB) and the predictions must stay far below the dense size.
-    import tracemalloc
-
     rng = np.random.default_rng(0)
     n, d, nnz = 20000, 20000, 400000
     X = sparse.coo_matrix(
@@ -126,16 +126,13 @@ def test_sparse_input_is_never_densified(fmt, params):
     ).asformat(fmt)
     Y = rng.random((n, 3)) < 0.3
     dense_bytes = X.shape[0] * X.shape[1] * 8
-    tracemalloc.start()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            clf = BCEMultiLabelClassifier(**params).fit(X, Y)
+
+    def fit_and_predict():
+        clf = BCEMultiLabelClassifier(**params).fit(X, Y)
         clf.predict_proba(X)
         clf.predict(X)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+
+    peak = peak_traced_bytes(fit_and_predict)
     assert peak < dense_bytes / 20
 
 
@@ -147,20 +144,10 @@ def test_sparse_input_is_never_densified(fmt, params):
 def test_dense_input_is_never_copied(dtype, params):
     # Fit and predictions on a C-contiguous X peak near a quarter of X.nbytes
     # (the statistics work in row blocks); one copy of X would be a whole X.nbytes.
-    import tracemalloc
-
     rng = np.random.default_rng(0)
     X = rng.normal(size=(20000, 200)).astype(dtype)
     Y = rng.random((20000, 3)) < 0.3
-    tracemalloc.start()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            clf = BCEMultiLabelClassifier(**params).fit(X, Y)
-        clf.predict_proba(X)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_traced_bytes(lambda: BCEMultiLabelClassifier(**params).fit(X, Y).predict_proba(X))
     assert peak < 0.6 * X.nbytes
 
 

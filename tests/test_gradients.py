@@ -14,7 +14,7 @@ from skbce._loss import (
 from skbce._network import ACTIVATIONS, ParameterLayout, initial_parameters
 from skbce._objective import BCEObjective
 
-from .conftest import five_point_gradient, relative_error
+from .conftest import five_point_gradient, peak_traced_bytes, relative_error
 
 
 def _problem(rng, n_samples=25, n_features=4, n_outputs=3, sparse_x=False, soft=False):
@@ -122,8 +122,6 @@ def test_evaluations_reuse_their_buffers(hidden, dtype):
     # After the first call an evaluation allocates only its cache-sized kernel
     # blocks (two of at most 512 KB) and the returned gradient: no temporary
     # of the logits' size (8 MB in float32 here).
-    import tracemalloc
-
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100000, 20)).astype(dtype)
     Y = (rng.random((100000, 20)) < 0.4).astype(np.float64)
@@ -132,13 +130,7 @@ def test_evaluations_reuse_their_buffers(hidden, dtype):
     objective = BCEObjective(X, A, B, layout, "relu", 0.1 / (20 * weight_sum))
     theta = initial_parameters(layout, "relu", np.random.RandomState(0))
     objective.loss_gradient(theta)
-    tracemalloc.start()
-    try:
-        for _ in range(3):
-            objective.loss_gradient(theta)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_traced_bytes(lambda: [objective.loss_gradient(theta) for _ in range(3)])
     logits_bytes = Y.size * np.dtype(dtype).itemsize
     assert peak < 0.25 * logits_bytes
 
