@@ -14,36 +14,13 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _dask, _validation
-from ._loss import bce_coefficients, smooth_targets
+from . import _validation
 from ._network import ParameterLayout, allocate_activations, forward, initial_parameters
-from ._objective import BCEObjective
-from ._preconditioner import DiagonalPreconditioner
-from ._solver import minimize_objective
-from ._threads import fit_blas_threads
-
-
-def _prior_logits(targets, sample_weight):
-    """Logit of each output's weighted mean target (missing entries left out)."""
-    missing = np.isnan(targets)
-    weight = sample_weight.astype(targets.dtype)  # a float64 weight would upcast targets
-    if missing.any():
-        observed = ~missing
-        total = weight @ observed
-        positive = weight @ np.where(missing, 0, targets)
-    else:  # matrix-vector products: no temporary of the size of targets
-        total = np.full(targets.shape[1], weight.sum())
-        positive = weight @ targets
-    return _logit_of_mean(positive, total)
-
-
-def _logit_of_mean(positive, total):
-    """Logit of ``positive / total`` per output, 0 where ``total`` is 0."""
-    mean = np.divide(positive, total, out=np.full(positive.shape[0], 0.5), where=total > 0)
-    mean = np.clip(mean, 1e-6, 1 - 1e-6)
-    return np.log(mean) - np.log1p(-mean)
+from ._problem import build_problem
+from ._rows import map_rows, training_data
+from ._solver import solve
 
 
 def _inside_unit_interval(proba):
@@ -245,121 +222,74 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        warm = self.warm_start and hasattr(self, "coefs_")
-        previous_n_features = getattr(self, "n_features_in_", None)
-        if _dask.is_dask_collection(X):
-            # Chunks of rows on a Dask cluster: the objective is a map-reduce.
-            problem = _dask.prepare_fit(self, X, y, sample_weight, hidden)
-            objective = problem.objective
-            classes, target_type = problem.classes, problem.target_type
-            pos_weight = problem.pos_weight
-            prior = _logit_of_mean(problem.positive, problem.observed)
-            self.n_features_in_ = problem.n_features
-            if hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-        else:
-            objective, classes, target_type, pos_weight, prior = self._in_memory_problem(
-                X, y, sample_weight, hidden
-            )
-        dtype = objective.dtype
-        layout = objective.layout
-        n_outputs = layout.layer_sizes[-1]
-        if target_type != "multiclass":
-            _validation.check_threshold(self.threshold, n_outputs)
-        if warm:
-            theta0 = self._warm_start_parameters(layout, previous_n_features)
-        else:
-            theta0 = initial_parameters(
-                layout, self.activation, check_random_state(self.random_state), dtype
-            )
-            if not hidden:
-                # The convex linear model starts at the intercept-only optimum.
-                theta0[-n_outputs:] = prior
-        # The setup's statistics run under the solve's BLAS threads too.
-        with fit_blas_threads(objective):
-            units = objective.parameter_units()
-            if hidden and not warm:
-                # Glorot's initial scale assumes unit-scale inputs: a feature of
-                # scale 1e8 would otherwise start every hidden unit saturated.
-                theta0 /= units
-            preconditioner = None
-            if self.solver == "lbfgs":
-                preconditioner = objective.preconditioner(theta0)
-                if preconditioner is None:  # no curvature estimate for an MLP: the units
-                    preconditioner = DiagonalPreconditioner(1.0 / units)
-            result = minimize_objective(
-                objective, theta0, solver=self.solver, max_iter=self.max_iter,
-                max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
-                preconditioner=preconditioner, units=units,
-            )
-        if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
-            raise ValueError(
-                "The fit diverged to non-finite parameters; scale the features "
-                "(e.g. StandardScaler) or increase alpha."
-            )
-        coefs, intercepts = layout.unpack(result.theta.astype(dtype))
+        previous = self._previous_solution() if self.warm_start else None
+        data = training_data(self, X, y, sample_weight)
+        problem = build_problem(
+            data.rows, hidden=hidden, activation=self.activation, alpha=self.alpha,
+            pos_weight=self.pos_weight, label_smoothing=self.label_smoothing,
+        )
+        layout = problem.objective.layout
+        if data.target_type != "multiclass":
+            _validation.check_threshold(self.threshold, layout.layer_sizes[-1])
+        theta0 = self._starting_point(problem, previous)
+        result = solve(
+            problem.objective, theta0, solver=self.solver, max_iter=self.max_iter,
+            max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+            start_in_units=previous is None and bool(hidden),
+        )
+        coefs, intercepts = layout.unpack(result.theta.astype(problem.objective.dtype))
         self.coefs_ = [c.copy() for c in coefs]
         self.intercepts_ = [b.copy() for b in intercepts]
-        self.classes_ = classes
-        self.n_outputs_ = n_outputs
-        self.pos_weight_ = pos_weight
+        self.classes_ = data.classes
+        self.n_outputs_ = layout.layer_sizes[-1]
+        self.pos_weight_ = problem.pos_weight
         self.n_iter_ = result.n_iter
         self.loss_ = result.value
         self.loss_curve_ = result.loss_curve
-        self._target_type = target_type
+        self._target_type = data.target_type
         return self
 
-    def _in_memory_problem(self, X, y, sample_weight, hidden):
-        """Validate in-memory input; return the objective and what the fit stores."""
-        X = validate_data(
-            self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=True
-        )
-        targets, classes, target_type = _validation.encode_targets(
-            y, self.missing_labels, dtype=X.dtype
-        )
-        check_consistent_length(X, targets)
-        n_samples, n_features = X.shape
-        n_outputs = targets.shape[1]
-        weight = _validation.check_sample_weight(sample_weight, n_samples)
-        class_weight = _validation.class_sample_weight(
-            self.class_weight, targets, classes, target_type
-        )
-        if class_weight is not None:
-            weight = weight * class_weight
-        pos_weight = _validation.resolve_pos_weight(self.pos_weight, targets, weight)
-        targets = smooth_targets(targets, self.label_smoothing)
-        A, B, weight_sum = bce_coefficients(targets, weight, pos_weight, dtype=X.dtype)
-        prior = _prior_logits(targets, weight)
-        del targets  # A and B carry all the solver needs
-        layout = ParameterLayout((n_features, *hidden, n_outputs))
-        objective = BCEObjective(
-            X, A, B, layout, self.activation, self.alpha / (n_outputs * weight_sum)
-        )
-        return objective, classes, target_type, pos_weight, prior
+    def _previous_solution(self):
+        """The layer sizes and flat parameters of the last fit, or ``None`` before one."""
+        if not hasattr(self, "coefs_"):
+            return None
+        sizes = (self.coefs_[0].shape[0], *(b.shape[0] for b in self.intercepts_))
+        layout = ParameterLayout(sizes)
+        return sizes, layout.pack(self.coefs_, self.intercepts_)
 
-    def _warm_start_parameters(self, layout, previous_n_features):
-        old_sizes = (previous_n_features, *(b.shape[0] for b in self.intercepts_))
-        if old_sizes != layout.layer_sizes:
-            raise ValueError(
-                "warm_start=True needs the same layer sizes (features, hidden "
-                f"layers, labels) as the previous fit: {old_sizes} before, "
-                f"{layout.layer_sizes} now. Set warm_start=False to start afresh."
-            )
-        return layout.pack(self.coefs_, self.intercepts_)
+    def _starting_point(self, problem, previous):
+        """The previous solution (warm start), else the prior or a random start."""
+        layout = problem.objective.layout
+        if previous is not None:
+            sizes, theta = previous
+            if sizes != layout.layer_sizes:
+                raise ValueError(
+                    "warm_start=True needs the same layer sizes (features, hidden "
+                    f"layers, labels) as the previous fit: {sizes} before, "
+                    f"{layout.layer_sizes} now. Set warm_start=False to start afresh."
+                )
+            return theta
+        theta0 = initial_parameters(
+            layout, self.activation, check_random_state(self.random_state),
+            problem.objective.dtype,
+        )
+        if layout.n_layers == 1:
+            # The convex linear model starts at the intercept-only optimum.
+            theta0[-layout.layer_sizes[-1]:] = problem.prior
+        return theta0
 
-    def _map_rows(self, method: str, X: Any) -> Any:
-        """``method`` on a Dask array: a Dask array computed lazily, chunk by chunk."""
+    def _on_rows(self, method: str, X: Any) -> Any:
+        """The in-memory ``_<method>`` on ``X``; a lazy map over the row chunks of a Dask array."""
         check_is_fitted(self)
         n_columns: int | None = self.n_outputs_
+        dtype = None  # the float dtype of X
         if method == "predict":
-            dtype = np.int64 if self._target_type == "multilabel" else self.classes_.dtype
+            dtype = np.dtype(np.int64 if self._target_type == "multilabel" else self.classes_.dtype)
             if self._target_type != "multilabel":
                 n_columns = None
-        else:
-            dtype = _dask._float_dtype(X)
-            if self._target_type == "binary":
-                n_columns = None if method == "decision_function" else 2
-        return _dask.map_rows(getattr(self, method), X, n_columns, np.dtype(dtype))
+        elif self._target_type == "binary":
+            n_columns = None if method == "decision_function" else 2
+        return map_rows(getattr(self, f"_{method}"), X, n_columns, dtype)
 
     def _logits(self, X: Any) -> NDArray[Any]:
         check_is_fitted(self)
@@ -387,8 +317,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             One logit per label; 1-D for binary ``y``, where it is the logit
             of ``classes_[1]``.
         """
-        if _dask.is_dask_collection(X):
-            return self._map_rows("decision_function", X)
+        return self._on_rows("decision_function", X)
+
+    def _decision_function(self, X: Any) -> NDArray[Any]:
         raw = self._logits(X)
         return raw[:, 0].copy() if self._target_type == "binary" else raw
 
@@ -417,8 +348,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         ``log(p)`` and ``log(1 - p)`` stay finite downstream. For exact
         logarithms of extreme probabilities use :meth:`predict_log_proba`.
         """
-        if _dask.is_dask_collection(X):
-            return self._map_rows("predict_proba", X)
+        return self._on_rows("predict_proba", X)
+
+    def _predict_proba(self, X: Any) -> NDArray[Any]:
         if getattr(self, "_target_type", None) == "multiclass":
             # Normalized in log space: the sigmoids may all underflow to 0.
             return _inside_unit_interval(np.exp(self.predict_log_proba(X)))
@@ -444,8 +376,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             probabilities first, so a very small probability keeps its
             exponent instead of becoming ``-inf``.
         """
-        if _dask.is_dask_collection(X):
-            return self._map_rows("predict_log_proba", X)
+        return self._on_rows("predict_log_proba", X)
+
+    def _predict_log_proba(self, X: Any) -> NDArray[Any]:
         raw = self._logits(X)
         if self._target_type == "binary":
             return np.column_stack([log_expit(-raw[:, 0]), log_expit(raw[:, 0])])
@@ -470,8 +403,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             its probability is above ``threshold``. Multiclass: the class of
             highest probability.
         """
-        if _dask.is_dask_collection(X):
-            return self._map_rows("predict", X)
+        return self._on_rows("predict", X)
+
+    def _predict(self, X: Any) -> NDArray[Any]:
         raw = self._logits(X)
         if self._target_type == "multiclass":
             return self.classes_[np.argmax(raw, axis=1)]

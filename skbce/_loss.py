@@ -34,7 +34,7 @@ import numpy as np
 # memory. A float64 block (8192 values) also stays below the size at which
 # OpenBLAS splits a dot product across threads (10,000): with twice this size,
 # the threads' wake-ups made the kernel up to ten times slower on 2 busy cores.
-_BLOCK_BYTES = 65536
+BLOCK_BYTES = 65536
 
 # Block size when BLAS runs on one thread (small problems, see
 # ``skbce._threads``): fewer, larger blocks save Python's per-call cost, which
@@ -144,7 +144,7 @@ def _weighted_sum(coef, values):
     return float(np.vdot(coef, values))
 
 
-def loss_gradient(raw, A, B, gradient_out=None, block_bytes=_BLOCK_BYTES):
+def loss_gradient(raw, A, B, gradient_out=None, block_bytes=BLOCK_BYTES):
     """Return ``L(Z)`` and write ``dL/dZ`` into ``gradient_out``.
 
     Parameters
@@ -248,47 +248,3 @@ def hessian_weights(raw, A):
     out = e / (1.0 + e) ** 2
     out *= A
     return out
-
-
-def reference_loss_gradient(raw, y, sample_weight=None, pos_weight=None):
-    """Straightforward BCE and its logit-gradient, for checking the fast path.
-
-    Written from the textbook formula with a masked mean, without the
-    ``A``/``B`` folding; it is slower and allocates freely.
-
-    Parameters
-    ----------
-    raw : ndarray of shape (n_samples, n_outputs)
-        Logits.
-    y : ndarray of shape (n_samples, n_outputs)
-        Targets in [0, 1], NaN where missing.
-    sample_weight : ndarray of shape (n_samples,), default=None
-        Sample weights.
-    pos_weight : ndarray of shape (n_outputs,), default=None
-        Positive weights.
-
-    Returns
-    -------
-    value : float
-    gradient : ndarray of shape (n_samples, n_outputs)
-    """
-    raw = np.asarray(raw, dtype=np.float64)
-    n_samples, n_outputs = raw.shape
-    w = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight)
-    p = np.ones(n_outputs) if pos_weight is None else np.asarray(pos_weight)
-    observed = ~np.isnan(y)
-    y0 = np.where(observed, y, 0.0)
-    log_p = -np.logaddexp(0.0, -raw)  # log sigmoid(z)
-    log_1mp = -np.logaddexp(0.0, raw)  # log(1 - sigmoid(z))
-    elem = -(p * y0 * log_p + (1 - y0) * log_1mp) * observed
-    n_obs = observed.sum(axis=1)
-    keep = n_obs > 0
-    per_sample = np.zeros(n_samples)
-    per_sample[keep] = elem[keep].sum(axis=1) / n_obs[keep]
-    total = w[keep].sum()
-    value = float(np.dot(w, per_sample) / total)
-    sig = 1.0 / (1.0 + np.exp(-np.clip(raw, -700, 700)))
-    d_elem = ((1 + (p - 1) * y0) * sig - p * y0) * observed
-    scale = np.zeros(n_samples)
-    scale[keep] = w[keep] / (n_obs[keep] * total)
-    return value, d_elem * scale[:, None]

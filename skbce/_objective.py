@@ -1,132 +1,123 @@
-"""Loss plus penalty as one function of the flat parameter vector.
+"""Loss plus penalty as one function of the flat parameter vector, over any backend.
 
 ``BCEObjective(theta) -> (value, gradient)`` is what
-``scipy.optimize.minimize(jac=True)`` calls. It owns its scratch buffers and
-reuses them across calls, and it never writes into an estimator.
+``scipy.optimize.minimize(jac=True)`` calls. The loss is a sum over rows,
+computed by the backend's ``map_reduce`` of the kernels below on each block
+of rows (:mod:`skbce._rows`); the penalty (:mod:`skbce._penalty`) is added
+once, on the whole. The objective never writes into an estimator.
+
+What a solver may ask of an objective is the :class:`Objective` protocol.
 """
 
+from __future__ import annotations
+
 import itertools
+from typing import Protocol
 
 import numpy as np
 from scipy import sparse
 
-from ._loss import _BLOCK_BYTES, SINGLE_THREAD_BLOCK_BYTES, hessian_weights, loss_gradient
-from ._network import allocate_activations, backward, forward
-from ._preconditioner import (
-    DiagonalPreconditioner,
-    covariance_is_affordable,
-    covariance_preconditioner,
-    diagonal_scale,
-    weighted_column_squares,
-    weighted_covariance,
-)
-from ._threads import is_small
+from ._loss import BLOCK_BYTES, SINGLE_THREAD_BLOCK_BYTES, hessian_weights, loss_gradient
+from ._moments import weighted_column_squares, weighted_scatter, weighted_sum
+from ._network import ParameterLayout, allocate_activations, backward, forward
+from ._penalty import L2Penalty
+from ._threads import runs_on_one_thread
+
+# Rows per block when the curvature is summed: no n x K temporary.
+_CURVATURE_BLOCK_ROWS = 4096
 
 
-def units_from_moments(layout, second_moment, l2):
-    """Parameter units from the weighted mean ``m_j`` of each ``x_j^2``.
+class Objective(Protocol):
+    """What the solver requires of an objective.
 
-    See :meth:`BCEObjective.parameter_units`; shared with the objective on
-    Dask arrays, which gathers ``m_j`` chunk by chunk.
+    Attributes
+    ----------
+    layout : ParameterLayout
+        The flat parameter vector's layout (the model's shape).
+    penalty : L2Penalty
+        The penalty included in the value; its strengths shape the solver's
+        changes of variables.
+    dtype : numpy dtype
+        The dtype the model computes in (that of ``X``).
+    n_samples, n_features : int
+        The training rows' shape.
+    largest_product : int
+        Multiply-adds of the largest matrix product of one evaluation (the
+        solver's BLAS-thread policy reads it).
     """
-    units = np.ones(layout.n_params)
-    penalty = 4.0 * l2 * layout.layer_sizes[-1]
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        exponent = np.round(np.log2(np.sqrt(second_moment + penalty)))
-    exponent[~np.isfinite(exponent) | (np.abs(exponent) <= 2)] = 0
-    (first_coef, *_), _ = layout.unpack(units)
-    first_coef *= np.exp2(exponent)[:, None]
-    return units
+
+    layout: ParameterLayout
+    penalty: L2Penalty
+    dtype: np.dtype
+    n_samples: int
+    n_features: int
+    largest_product: int
+
+    def loss_gradient(self, theta):
+        """Return the value (float) and the gradient (float64 ndarray) at ``theta``."""
+
+    def hessp(self, theta, vector):
+        """Return the Hessian at ``theta`` times ``vector`` (linear model only)."""
+
+    def curvature_per_output(self, theta):
+        """Return the summed loss curvature ``sum_n A sigmoid'(Z)`` of each output."""
+
+    def second_moment(self):
+        """Return the loss-weighted mean of each ``x_j^2``, or ``None`` if no row has weight."""
+
+    def feature_covariance(self, stride):
+        """Return the loss-weighted mean and covariance of every ``stride``-th row."""
 
 
-class BCEObjective:
-    r"""Regularized BCE of a linear model or MLP, as a function of ``theta``.
+class BlockLoss:
+    r"""The unpenalized BCE of one block of rows, with scratch buffers reused across calls.
 
     .. math::
 
-        J(\theta) = \sum_{nk} A_{nk}\, \mathrm{softplus}(Z_{nk}) - B_{nk} Z_{nk}
-        + \frac{\lambda}{2} \sum_l \lVert W_l \rVert^2
+        L(\theta) = \sum_{nk} A_{nk}\, \mathrm{softplus}(Z_{nk}) - B_{nk} Z_{nk}
 
-    where ``Z`` are the network's logits and ``A``, ``B`` come from
-    :func:`skbce._loss.bce_coefficients`. Intercepts are not penalized.
+    where ``Z`` are the network's logits on the block's rows ``X`` and
+    ``A``, ``B`` come from :func:`skbce._loss.bce_coefficients`.
 
     Parameters
     ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Training inputs, float32 or float64; never copied.
+    X : {ndarray, sparse matrix} of shape (n_rows, n_features)
+        Float32 or float64; never copied.
     A, B : ndarray
         Loss coefficients, in the dtype of ``X``.
     layout : ParameterLayout
-        The network's parametrization.
     activation : str
         Hidden activation.
-    l2 : float
-        Penalty strength ``lambda`` (``alpha / (n_outputs * weight_sum)`` for
-        the estimator's objective).
     """
 
-    def __init__(self, X, A, B, layout, activation, l2):
-        self.X = X
-        self.A = A
-        self.B = B
+    def __init__(self, X, A, B, layout, activation):
+        self.X, self.A, self.B = X, A, B
         self.layout = layout
         self.activation = activation
-        self.l2 = float(l2)
         self.dtype = X.dtype
-        n_samples = X.shape[0]
-        self._activations = allocate_activations(layout, n_samples, self.dtype)
+        n_rows = X.shape[0]
+        self._activations = allocate_activations(layout, n_rows, self.dtype)
         self._scratch = [np.empty_like(h) for h in self._activations[:-1]]
-        self._grad_logits = np.empty((n_samples, layout.layer_sizes[-1]), dtype=self.dtype)
+        self._grad_logits = np.empty((n_rows, layout.layer_sizes[-1]), dtype=self.dtype)
         self._grad = np.empty(layout.n_params, dtype=self.dtype)
-        # The solver runs small problems on one BLAS thread: larger kernel blocks.
+        # Small problems run BLAS on one thread: larger kernel blocks then.
         self._block_bytes = (
-            SINGLE_THREAD_BLOCK_BYTES if is_small(self.largest_product) else _BLOCK_BYTES
+            SINGLE_THREAD_BLOCK_BYTES
+            if runs_on_one_thread(largest_product(n_rows, layout))
+            else BLOCK_BYTES
         )
-        self._second_moment = None
-
-    def _row_weight(self):
-        """Weight of each sample in the loss: the row sums of ``A`` (float64)."""
-        return self.A.sum(axis=1, dtype=np.float64)
-
-    def _weighted_second_moment(self):
-        """Weighted mean of each ``x_j^2`` (``None`` when no sample has weight).
-
-        A pass over ``X``, shared by the parameter units and the diagonal scale.
-        """
-        if self._second_moment is None:
-            sample_weight = self._row_weight()
-            total = sample_weight.sum()
-            if total > 0:
-                self._second_moment = weighted_column_squares(self.X, sample_weight / total)
-        return self._second_moment
-
-    @property
-    def largest_product(self):
-        """Multiply-adds of the largest matrix product of one evaluation."""
-        sizes = self.layout.layer_sizes
-        return self.X.shape[0] * max(a * b for a, b in itertools.pairwise(sizes))
+        self._hessian_cache = (None, None)
 
     def _parameters(self, theta):
         return self.layout.unpack(np.asarray(theta, dtype=self.dtype))
 
     def logits(self, theta):
-        """Return the logits ``Z`` at ``theta`` (a scratch buffer: copy to keep it)."""
+        """Return the logits at ``theta`` (a scratch buffer: copy to keep it)."""
         coefs, intercepts = self._parameters(theta)
         return forward(self.X, coefs, intercepts, self.activation, self._activations)
 
     def loss_gradient(self, theta):
-        """Return ``J(theta)`` and its gradient.
-
-        Parameters
-        ----------
-        theta : ndarray of shape (n_params,)
-            Flat parameters (any float dtype; the network runs in ``X``'s).
-
-        Returns
-        -------
-        value : float
-        gradient : ndarray of shape (n_params,), float64
-        """
+        """Return ``L(theta)`` and a fresh float64 gradient."""
         coefs, intercepts = self._parameters(theta)
         raw = forward(self.X, coefs, intercepts, self.activation, self._activations)
         value, grad_logits = loss_gradient(
@@ -137,115 +128,31 @@ class BCEObjective:
             self.X, coefs, self.activation, self._activations, grad_logits,
             grad_coefs, grad_intercepts, self._scratch,
         )
-        if self.l2 > 0:
-            for coef, grad_coef in zip(coefs, grad_coefs):
-                value += 0.5 * self.l2 * float(np.vdot(coef, coef))
-                grad_coef += self.l2 * coef
-        # The solver may keep the array it is given: hand it a fresh float64 one.
+        # The solver may keep the array it is given: a fresh float64 one.
         return value, self._grad.astype(np.float64)
 
-    __call__ = loss_gradient
-
-    def _curvature_per_output(self, theta):
+    def curvature_per_output(self, theta):
         """Summed curvature ``A sigmoid'(Z)`` of each output at ``theta``."""
         raw = self.logits(theta)
         per_output = np.zeros(raw.shape[1])
-        for start in range(0, raw.shape[0], 4096):  # in blocks: no n x K temporary
-            rows = slice(start, start + 4096)
+        for start in range(0, raw.shape[0], _CURVATURE_BLOCK_ROWS):
+            rows = slice(start, start + _CURVATURE_BLOCK_ROWS)
             per_output += hessian_weights(raw[rows], self.A[rows]).sum(axis=0, dtype=np.float64)
         return per_output
 
-    def diagonal_scale(self, theta):
-        """Return ``1 / sqrt(diag H)`` for the linear model (``None`` for an MLP).
-
-        The diagonal of the Hessian at ``theta`` is estimated as
-        ``c_k m_j + lambda`` for the weight of feature ``j`` and output ``k``
-        and ``c_k`` for its intercept, with ``c_k`` the summed curvature
-        ``A sigmoid'(Z)`` of output ``k`` and ``m_j`` the weighted mean of
-        ``x_j^2``: exact when the curvature does not vary across samples,
-        and it costs one pass over ``X`` with no copy.
-
-        Parameters
-        ----------
-        theta : ndarray of shape (n_params,)
-
-        Returns
-        -------
-        ndarray of shape (n_params,) or None
-        """
-        if self.layout.n_layers != 1:
-            return None
-        per_output = self._curvature_per_output(theta)
-        return diagonal_scale(self.layout, self._weighted_second_moment(), per_output, self.l2)
-
-    def preconditioner(self, theta):
-        """Return the change of variables L-BFGS should work in (``None`` for an MLP).
-
-        The linear model gets a
-        :class:`~skbce._preconditioner.CovariancePreconditioner` when building
-        it costs no more than about twenty evaluations (see
-        :func:`~skbce._preconditioner.covariance_is_affordable`); otherwise
-        the diagonal one.
-
-        Parameters
-        ----------
-        theta : ndarray of shape (n_params,)
-            The starting point, where the curvature is measured.
-
-        Returns
-        -------
-        DiagonalPreconditioner, CovariancePreconditioner or None
-        """
-        if self.layout.n_layers != 1:
-            return None
-        if not covariance_is_affordable(*self.X.shape, self.layout.layer_sizes[-1]):
-            return DiagonalPreconditioner(self.diagonal_scale(theta))
-        mean, covariance = weighted_covariance(self.X, self._row_weight())
-        return covariance_preconditioner(
-            self.layout, mean, covariance, self._curvature_per_output(theta), self.l2
-        )
-
-    def parameter_units(self):
-        """Return the unit of each parameter for the stopping test and scaling.
-
-        The first layer's weights of feature ``j`` get the power of two
-        nearest to ``sqrt(m_j + 4 lambda K)``, with ``m_j`` the weighted mean
-        of ``x_j^2`` (``lambda K`` is the penalty per unit of sample weight):
-        a weight measured in this unit moves the logits like a weight on a
-        standardized feature, so ``tol`` means the same for features of scale
-        1e-8 or 1e8. Units within a factor 4 of 1 are left at 1, so ordinary
-        data are fitted as without units. Every other parameter gets 1.
-
-        Returns
-        -------
-        ndarray of shape (n_params,)
-        """
-        second_moment = self._weighted_second_moment()
-        if second_moment is None:
-            return np.ones(self.layout.n_params)
-        return units_from_moments(self.layout, second_moment, self.l2)
-
     def _hessian_weights(self, theta):
         """``A sigmoid'(Z)`` at ``theta``, kept while the solver probes one point."""
-        cached_theta, weights = getattr(self, "_hessian_cache", (None, None))
+        cached_theta, weights = self._hessian_cache
         if cached_theta is None or not np.array_equal(cached_theta, theta):
             weights = hessian_weights(self.logits(theta), self.A)
             self._hessian_cache = (np.array(theta, copy=True), weights)
         return weights
 
     def hessp(self, theta, vector):
-        """Return the Hessian-vector product ``H(theta) @ vector`` (linear model only).
+        """Return the loss's Hessian at ``theta`` times ``vector`` (linear model), float64.
 
         For ``Z = X W + b`` the Hessian is ``[X 1]^T D [X 1]`` per output with
-        ``D = A sigmoid(Z) (1 - sigmoid(Z))``, plus ``lambda`` on the weights.
-
-        Parameters
-        ----------
-        theta, vector : ndarray of shape (n_params,)
-
-        Returns
-        -------
-        ndarray of shape (n_params,), float64
+        ``D = A sigmoid(Z) (1 - sigmoid(Z))``.
         """
         if self.layout.n_layers != 1:
             raise NotImplementedError("Hessian products are for the linear model only.")
@@ -260,5 +167,166 @@ class BCEObjective:
         (out_coef,), (out_intercept,) = self.layout.unpack(out)
         out_coef[...] = self.X.T @ direction_logits
         np.sum(direction_logits, axis=0, out=out_intercept)
-        out_coef += self.l2 * direction_coef
         return out.astype(np.float64)
+
+
+def largest_product(n_rows, layout):
+    """Multiply-adds of the largest matrix product of one evaluation on ``n_rows`` rows."""
+    return n_rows * max(a * b for a, b in itertools.pairwise(layout.layer_sizes))
+
+
+def _row_weight(block):
+    """Weight of each row in the loss: the row sums of ``A`` (float64)."""
+    return block.A.sum(axis=1, dtype=np.float64)
+
+
+def _block_loss(block, layout, activation):
+    """The block's :class:`BlockLoss`, kept in its cache while the model shape is the same."""
+    loss = block.cache.get("loss")
+    if loss is None or loss.layout is not layout or loss.activation != activation:
+        loss = BlockLoss(block.X, block.A, block.B, layout, activation)
+        block.cache["loss"] = loss
+    return loss
+
+
+# Kernels: functions of a block of rows (see skbce._rows), summed over blocks.
+
+
+def loss_gradient_kernel(block, layout, activation, theta):
+    return _block_loss(block, layout, activation).loss_gradient(theta)
+
+
+def curvature_kernel(block, layout, activation, theta):
+    return _block_loss(block, layout, activation).curvature_per_output(theta)
+
+
+def hessp_kernel(block, layout, activation, theta, vector):
+    return _block_loss(block, layout, activation).hessp(theta, vector)
+
+
+def second_moment_kernel(block):
+    """``sum_n a_n x_nj^2`` per feature and ``sum_n a_n``, ``a_n`` the loss weight of a row."""
+    row_weight = _row_weight(block)
+    return weighted_column_squares(block.X, row_weight), float(row_weight.sum())
+
+
+def _strided_rows(block, stride):
+    """The block's rows of global index ``0 mod stride``, and their loss weights."""
+    rows = slice((-block.offset) % stride, None, stride)
+    return block.X[rows], _row_weight(block)[rows]
+
+
+def weighted_sum_kernel(block, stride):
+    """``sum_n a_n x_n`` and ``sum_n a_n`` over the strided rows."""
+    rows, row_weight = _strided_rows(block, stride)
+    return weighted_sum(rows, row_weight), float(row_weight.sum())
+
+
+def scatter_kernel(block, stride, mean):
+    """``sum_n a_n (x_n - mean)(x_n - mean)^T`` over the strided rows."""
+    rows, row_weight = _strided_rows(block, stride)
+    return weighted_scatter(rows, row_weight, mean)
+
+
+class BCEObjective:
+    r"""Regularized BCE of a linear model or MLP, as a function of ``theta``.
+
+    .. math::
+
+        J(\theta) = \sum_{nk} A_{nk}\, \mathrm{softplus}(Z_{nk}) - B_{nk} Z_{nk}
+        + P(\theta)
+
+    with the loss summed over the backend's blocks of rows and the penalty
+    ``P`` added once. Implements the :class:`Objective` protocol.
+
+    Parameters
+    ----------
+    rows : Rows
+        Folded training rows (each block has its ``A``, ``B``).
+    layout : ParameterLayout
+        The network's parametrization.
+    activation : str
+        Hidden activation.
+    penalty : L2Penalty
+    """
+
+    def __init__(self, rows, layout, activation, penalty):
+        self.rows = rows
+        self.layout = layout
+        self.activation = activation
+        self.penalty = penalty
+        self.dtype = rows.dtype
+        self.n_samples, self.n_features = rows.n_samples, rows.n_features
+        self.largest_product = largest_product(self.n_samples, layout)
+        self._second_moment = None
+
+    def _theta(self, theta):
+        return np.asarray(theta, dtype=self.dtype)
+
+    def loss_gradient(self, theta):
+        """Return ``J(theta)`` and its gradient.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Flat parameters (any float dtype; the network runs in ``X``'s).
+
+        Returns
+        -------
+        value : float
+        gradient : ndarray of shape (n_params,), float64
+        """
+        theta = self._theta(theta)
+        value, gradient = self.rows.map_reduce(
+            loss_gradient_kernel, self.layout, self.activation, theta
+        )
+        value = self.penalty.loss_gradient(theta, value, gradient)
+        return float(value), gradient
+
+    __call__ = loss_gradient
+
+    def hessp(self, theta, vector):
+        """Return the Hessian-vector product ``H(theta) @ vector`` (linear model only).
+
+        Parameters
+        ----------
+        theta, vector : ndarray of shape (n_params,)
+
+        Returns
+        -------
+        ndarray of shape (n_params,), float64
+        """
+        product = self.rows.map_reduce(
+            hessp_kernel, self.layout, self.activation, self._theta(theta), self._theta(vector)
+        )
+        return self.penalty.hessp(np.asarray(vector, dtype=np.float64), product)
+
+    def curvature_per_output(self, theta):
+        """Return ``sum_n A_nk sigmoid'(Z_nk)`` for each output ``k`` at ``theta``."""
+        return self.rows.map_reduce(curvature_kernel, self.layout, self.activation,
+                                    self._theta(theta))
+
+    def second_moment(self):
+        """Return the loss-weighted mean of each ``x_j^2`` (``None`` when no row has weight)."""
+        if self._second_moment is None:
+            sums, total = self.rows.map_reduce(second_moment_kernel)
+            if total > 0:
+                self._second_moment = sums / total
+        return self._second_moment
+
+    def feature_covariance(self, stride):
+        """Return the loss-weighted mean and covariance of every ``stride``-th row.
+
+        When those rows have no weight, all rows are used.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_features,)
+        covariance : ndarray of shape (n_features, n_features)
+        """
+        sums, total = self.rows.map_reduce(weighted_sum_kernel, stride)
+        if total <= 0:  # the stride missed every weighted row: use them all
+            stride = 1
+            sums, total = self.rows.map_reduce(weighted_sum_kernel, stride)
+        mean = sums / total
+        return mean, self.rows.map_reduce(scatter_kernel, stride, mean) / total

@@ -28,7 +28,6 @@ solver takes changes. Each map gives ``to_theta``, its inverse ``to_u``, and
 """
 
 import numpy as np
-from scipy import sparse
 
 # Eigenvalues of the covariance below this fraction of the largest are raised
 # to it: with no penalty, a direction with (almost) no variance would
@@ -137,6 +136,46 @@ class CovariancePreconditioner:
         return out
 
 
+# Units within this factor of 1 are left at 1 (a power of two: 2**2), so
+# ordinary data are fitted as without units.
+_UNIT_DEAD_ZONE_EXPONENT = 2
+
+
+def parameter_units(layout, second_moment, strength):
+    """Return the unit of each parameter for the stopping test and scaling.
+
+    The first layer's weights of feature ``j`` get the power of two nearest
+    to ``sqrt(m_j + 4 lambda K)``, with ``m_j`` the loss-weighted mean of
+    ``x_j^2`` and ``lambda K`` the penalty per unit of sample weight: a
+    weight measured in this unit moves the logits like a weight on a
+    standardized feature, so ``tol`` means the same for features of scale
+    1e-8 or 1e8. Units within a factor 4 of 1 are left at 1. Every other
+    parameter gets 1.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+    second_moment : ndarray of shape (n_features,) or None
+        ``m_j``; ``None`` (no row has weight) gives all ones.
+    strength : float
+        The penalty's (mean) strength ``lambda``.
+
+    Returns
+    -------
+    ndarray of shape (n_params,)
+    """
+    units = np.ones(layout.n_params)
+    if second_moment is None:
+        return units
+    penalty = 4.0 * strength * layout.layer_sizes[-1]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        exponent = np.round(np.log2(np.sqrt(second_moment + penalty)))
+    exponent[~np.isfinite(exponent) | (np.abs(exponent) <= _UNIT_DEAD_ZONE_EXPONENT)] = 0
+    (first_coef, *_), _ = layout.unpack(units)
+    first_coef *= np.exp2(exponent)[:, None]
+    return units
+
+
 def diagonal_scale(layout, second_moment, per_output, l2):
     """``1 / sqrt(diag H)`` of the linear model from its summed statistics.
 
@@ -175,64 +214,6 @@ def covariance_is_affordable(n_samples, n_features, n_outputs):
     return d <= 1024 and rows * d**2 + 5 * d**3 <= 20 * (2 * n * d * k)
 
 
-def weighted_sum(rows, weight):
-    """``sum_n w_n x_n`` in float64, for dense or sparse ``rows``."""
-    if sparse.issparse(rows):
-        return np.asarray(rows.T @ weight, dtype=np.float64).ravel()
-    total = np.zeros(rows.shape[1])
-    for block in _row_blocks(rows):
-        total += weight[block] @ rows[block].astype(np.float64, copy=False)
-    return total
-
-
-def weighted_column_squares(rows, weight):
-    """``sum_n w_n x_nj^2`` for each column ``j`` in float64, with no copy of ``rows``."""
-    if sparse.issparse(rows):
-        return np.asarray(rows.multiply(rows).T @ weight, dtype=np.float64).ravel()
-    total = np.zeros(rows.shape[1])
-    for block in _row_blocks(rows):
-        total += np.square(rows[block], dtype=np.float64).T @ weight[block]
-    return total
-
-
-def weighted_scatter(rows, weight, mean):
-    """``sum_n w_n (x_n - mean)(x_n - mean)^T`` in float64.
-
-    Dense rows are centred block by block (about 2 MB at a time), so no copy
-    of ``rows`` is made; sparse rows use
-    ``X^T W X - s mean^T - mean s^T + (sum w) mean mean^T`` with ``s = X^T w``,
-    as centring would densify them.
-
-    Parameters
-    ----------
-    rows : {ndarray, sparse matrix} of shape (n_rows, n_features)
-    weight : ndarray of shape (n_rows,), float64
-    mean : ndarray of shape (n_features,)
-
-    Returns
-    -------
-    ndarray of shape (n_features, n_features)
-    """
-    if sparse.issparse(rows):
-        rows = sparse.csr_matrix(rows, dtype=np.float64)
-        scatter = (rows.T @ rows.multiply(weight[:, None]).tocsr()).toarray()
-        column_sums = weighted_sum(rows, weight)
-        scatter -= np.outer(column_sums, mean)
-        scatter -= np.outer(mean, column_sums)
-        scatter += weight.sum() * np.outer(mean, mean)
-        return scatter
-    scatter = np.zeros((rows.shape[1], rows.shape[1]))
-    for block in _row_blocks(rows):
-        centred = rows[block] - mean  # float64
-        scatter += centred.T @ (centred * weight[block, None])
-    return scatter
-
-
-def _row_blocks(rows):
-    block_rows = max(1, 2**18 // max(rows.shape[1], 1))
-    return [slice(start, start + block_rows) for start in range(0, rows.shape[0], block_rows)]
-
-
 def covariance_stride(n_samples, n_features):
     """Every how many rows the covariance is estimated from.
 
@@ -241,34 +222,6 @@ def covariance_stride(n_samples, n_features):
     ``X`` would cost several objective evaluations.
     """
     return max(1, n_samples // max(2000, _ROWS_PER_FEATURE * n_features))
-
-
-def weighted_covariance(X, weight, stride=None):
-    """Weighted mean and covariance of every ``stride``-th row of ``X``.
-
-    Parameters
-    ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    weight : ndarray of shape (n_samples,)
-        Non-negative row weights, not all zero.
-    stride : int, default=None
-        Use rows ``0, stride, 2 stride, ...`` (a view of dense ``X``);
-        ``None`` for :func:`covariance_stride`. When those rows have no
-        weight, all rows are used.
-
-    Returns
-    -------
-    mean : ndarray of shape (n_features,)
-    covariance : ndarray of shape (n_features, n_features)
-    """
-    if stride is None:
-        stride = covariance_stride(*X.shape)
-    rows, row_weight = X[::stride], np.asarray(weight[::stride], dtype=np.float64)
-    if row_weight.sum() <= 0:  # the stride missed every weighted row: use them all
-        rows, row_weight = X, np.asarray(weight, dtype=np.float64)
-    row_weight = row_weight / row_weight.sum()
-    mean = weighted_sum(rows, row_weight)
-    return mean, weighted_scatter(rows, row_weight, mean)
 
 
 def covariance_preconditioner(layout, mean, covariance, per_output, l2):

@@ -1,4 +1,10 @@
-"""The ``scipy.optimize.minimize`` call: stopping rules, progress, warnings."""
+"""The solve: units, change of variables, BLAS threads, the ``minimize`` call, warnings.
+
+The solver owns every numerical policy of a fit: the unit of each parameter
+(the stopping test's scale), the change of variables L-BFGS works in, and
+the BLAS thread setting. It needs only the objective protocol
+(:class:`skbce._objective.Objective`), whatever the backend.
+"""
 
 import warnings
 from dataclasses import dataclass, field
@@ -7,8 +13,15 @@ import numpy as np
 from scipy.optimize import OptimizeResult, minimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ._preconditioner import DiagonalPreconditioner
-from ._threads import fit_blas_threads
+from ._preconditioner import (
+    DiagonalPreconditioner,
+    covariance_is_affordable,
+    covariance_preconditioner,
+    covariance_stride,
+    diagonal_scale,
+    parameter_units,
+)
+from ._threads import solve_blas_threads
 
 # L-BFGS-B stops when the relative decrease of the objective is below this;
 # the same floor as scikit-learn's LogisticRegression, so `tol` (on the
@@ -30,10 +43,6 @@ class SolverResult:
         Objective at ``theta``.
     n_iter : int
         Iterations run (at least 1).
-    converged : bool
-        Whether a stopping criterion other than a budget was met.
-    message : str
-        The solver's reason for stopping.
     loss_curve : list of float
         Objective after each iteration.
     """
@@ -41,25 +50,23 @@ class SolverResult:
     theta: np.ndarray
     value: float
     n_iter: int
-    converged: bool
-    message: str
     loss_curve: list = field(default_factory=list)
 
 
 class _PreconditionedObjective:
     """The objective in the solver's variables ``u``, with ``theta = T(u)``.
 
-    ``T`` is a preconditioner from :mod:`skbce._preconditioner` (``None`` for
-    the identity); it makes the curvature the solver must learn closer to
-    the identity. The last gradient in the original coordinates is kept so
-    the stopping test reads ``max |units * dJ/dtheta| < tol`` whatever the
-    map (``units`` measure each parameter in a scale-free way, see
-    :meth:`skbce._objective.BCEObjective.parameter_units`).
+    ``T`` is a change of variables from :mod:`skbce._preconditioner`; it
+    makes the curvature the solver must learn closer to the identity. The
+    last gradient in the original coordinates is kept so the stopping test
+    reads ``max |units * dJ/dtheta| < tol`` whatever the map (``units``
+    measure each parameter in a scale-free way, see
+    :func:`skbce._preconditioner.parameter_units`).
     """
 
-    def __init__(self, objective, preconditioner, units=None):
+    def __init__(self, objective, change, units):
         self.objective = objective
-        self.preconditioner = preconditioner
+        self.change = change
         self.units = units
         self.last_u = None
         self.last_gradient = None
@@ -67,12 +74,10 @@ class _PreconditionedObjective:
     def __call__(self, u):
         if self.last_u is not None and np.array_equal(u, self.last_u):
             return self._last_result  # the start, already evaluated by the caller
-        value, gradient = self.objective(self.theta(u))
+        value, gradient = self.objective.loss_gradient(self.change.to_theta(u))
         self.last_u = u.copy()
-        self.last_gradient = gradient if self.units is None else gradient / self.units
-        if self.preconditioner is not None:
-            gradient = self.preconditioner.gradient_to_u(gradient)
-        self._last_result = value, gradient
+        self.last_gradient = gradient / self.units
+        self._last_result = value, self.change.gradient_to_u(gradient)
         return self._last_result
 
     def converged(self, tol):
@@ -80,15 +85,13 @@ class _PreconditionedObjective:
         return bool(np.max(np.abs(self.last_gradient), initial=0.0) < tol)
 
     def hessp(self, u, vector):
-        if self.preconditioner is None:
-            return self.objective.hessp(u, vector)
-        return self.preconditioner.hessp_to_u(self.objective.hessp, u, vector)
+        return self.change.hessp_to_u(self.objective.hessp, u, vector)
 
     def theta(self, u):
-        return u if self.preconditioner is None else self.preconditioner.to_theta(u)
+        return self.change.to_theta(u)
 
     def u(self, theta):
-        return theta if self.preconditioner is None else self.preconditioner.to_u(theta)
+        return self.change.to_u(theta)
 
 
 class _Progress:
@@ -118,17 +121,48 @@ class _Progress:
             raise StopIteration
 
 
-def minimize_objective(
+def objective_units(objective):
+    """The unit of each parameter (:func:`skbce._preconditioner.parameter_units`)."""
+    return parameter_units(
+        objective.layout, objective.second_moment(),
+        float(objective.penalty.output_strength.mean()),
+    )
+
+
+def change_of_variables(objective, theta0, solver, units):
+    """The map ``theta = T(u)`` the solver works in.
+
+    The linear model under L-BFGS gets the feature-covariance map when it
+    is affordable (:func:`skbce._preconditioner.covariance_is_affordable`),
+    else the diagonal of its Hessian; an MLP and Newton-CG work in units.
+    """
+    layout = objective.layout
+    if solver != "lbfgs" or layout.n_layers != 1:
+        return DiagonalPreconditioner(1.0 / units)
+    strength = objective.penalty.output_strength
+    n_outputs = layout.layer_sizes[-1]
+    curvature = objective.curvature_per_output(theta0)
+    if covariance_is_affordable(objective.n_samples, objective.n_features, n_outputs):
+        mean, covariance = objective.feature_covariance(
+            covariance_stride(objective.n_samples, objective.n_features)
+        )
+        return covariance_preconditioner(layout, mean, covariance, curvature, strength)
+    second_moment = objective.second_moment()
+    if second_moment is None:
+        return DiagonalPreconditioner(1.0 / units)
+    return DiagonalPreconditioner(diagonal_scale(layout, second_moment, curvature, strength))
+
+
+def solve(
     objective, theta0, *, solver="lbfgs", max_iter=500, max_fun=15000, tol=1e-5, verbose=0,
-    preconditioner=None, units=None,
+    start_in_units=False,
 ):
     """Minimize ``objective`` from ``theta0``; warn when stopped by a budget.
 
     Parameters
     ----------
-    objective : BCEObjective
-        Callable ``theta -> (value, gradient)``; with ``solver="newton-cg"`` it
-        must also have ``hessp``.
+    objective : Objective
+        See :class:`skbce._objective.Objective`; Newton-CG also uses ``hessp``.
     theta0 : ndarray of shape (n_params,)
         Starting point.
     solver : {"lbfgs", "newton-cg"}, default="lbfgs"
@@ -139,84 +173,99 @@ def minimize_objective(
     max_fun : int, default=15000
         Budget of objective evaluations (L-BFGS only).
     tol : float, default=1e-5
-        Stop when the largest entry of the gradient falls below ``tol``
-        (L-BFGS; Newton-CG stops on the gradient's Euclidean norm).
+        Stop when the largest entry of the gradient, in parameter units,
+        falls below ``tol`` (Newton-CG: its Euclidean norm).
     verbose : int, default=0
         Print the objective every 10 iterations and a summary at the end.
-    preconditioner : object, default=None
-        A change of variables from :mod:`skbce._preconditioner` for L-BFGS;
-        ``None`` for none. Newton-CG works on ``theta * units`` instead.
-    units : ndarray of shape (n_params,), default=None
-        The unit of each parameter: the stopping test applies to the
-        gradient divided by ``units``. ``None`` means all ones.
+    start_in_units : bool, default=False
+        Whether ``theta0`` is drawn for features of unit scale (an MLP's
+        random start): it is then divided by the parameter units, so that a
+        feature of scale 1e8 does not start every hidden unit saturated.
 
     Returns
     -------
     SolverResult
+
+    Raises
+    ------
+    ValueError
+        When the solution or its objective is not finite.
     """
     theta0 = np.asarray(theta0, dtype=np.float64)
-    with fit_blas_threads(objective):
-        if solver == "lbfgs":
-            scaled = _PreconditionedObjective(objective, preconditioner, units)
-            progress = _Progress(scaled, verbose, tol)
-            # The gradient test is the callback's, in the original coordinates.
-            options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": 0.0, "ftol": _FTOL}
-            u0 = scaled.u(theta0)
-            value0, _ = scaled(u0)
-            if scaled.converged(tol):
-                # L-BFGS-B would take a step anyway; from an optimal start (e.g.
-                # a label that is always 1) that step only inflates the logits.
-                result = OptimizeResult(
-                    x=u0, fun=value0, nit=0, status=0,
-                    message="the largest gradient entry is below tol at the start",
-                )
-            else:
-                result = minimize(
-                    scaled, u0, method="L-BFGS-B", jac=True, options=options,
-                    callback=progress,
-                )
-            result.x = scaled.theta(result.x)
-            if progress.gradient_converged:
-                result.status, result.message = 0, "the largest gradient entry is below tol"
+    # The setup (units, covariance, eigendecomposition) runs under the
+    # solve's threads too: its products are of the same size.
+    with solve_blas_threads(objective.largest_product):
+        units = objective_units(objective)
+        if start_in_units:
+            theta0 = theta0 / units
+        change = change_of_variables(objective, theta0, solver, units)
+        result = minimize_in(
+            objective, theta0, change, units, solver=solver, max_iter=max_iter,
+            max_fun=max_fun, tol=tol, verbose=verbose,
+        )
+    if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
+        raise ValueError(
+            "The fit diverged to non-finite parameters; scale the features "
+            "(e.g. StandardScaler) or increase alpha."
+        )
+    return result
+
+
+def minimize_in(objective, theta0, change, units, *, solver, max_iter, max_fun, tol, verbose):
+    """Run ``scipy.optimize.minimize`` in the variables of ``change``; warn on a budget stop.
+
+    The arguments are those of :func:`solve`, with the change of variables
+    and the parameter units already chosen.
+    """
+    scaled = _PreconditionedObjective(objective, change, units)
+    u0 = scaled.u(theta0)
+    if solver == "lbfgs":
+        progress = _Progress(scaled, verbose, tol)
+        # The gradient test is the callback's, in the original coordinates.
+        options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": 0.0, "ftol": _FTOL}
+        value0, _ = scaled(u0)
+        if scaled.converged(tol):
+            # L-BFGS-B would take a step anyway; from an optimal start (e.g.
+            # a label that is always 1) that step only inflates the logits.
+            result = OptimizeResult(
+                x=u0, fun=value0, nit=0, status=0,
+                message="the largest gradient entry is below tol at the start",
+            )
         else:
-            # In the variables theta * units, trust-ncg's test on the gradient
-            # norm is scale-free too.
-            scaled = _PreconditionedObjective(
-                objective, None if units is None else DiagonalPreconditioner(1.0 / units)
-            )
-            progress = _Progress(None, verbose, None)
-            options = {"maxiter": max_iter, "gtol": tol}
-            u0 = scaled.u(theta0)
             result = minimize(
-                scaled, u0, method="trust-ncg", jac=True, hessp=scaled.hessp,
-                options=options, callback=progress,
+                scaled, u0, method="L-BFGS-B", jac=True, options=options, callback=progress,
             )
-            result.x = scaled.theta(result.x)
+        if progress.gradient_converged:
+            result.status, result.message = 0, "the largest gradient entry is below tol"
+    else:
+        # In the variables theta * units, trust-ncg's test on the gradient
+        # norm is scale-free too.
+        progress = _Progress(None, verbose, None)
+        result = minimize(
+            scaled, u0, method="trust-ncg", jac=True, hessp=scaled.hessp,
+            options={"maxiter": max_iter, "gtol": tol}, callback=progress,
+        )
+    theta = np.asarray(scaled.theta(result.x), dtype=np.float64)
     n_iter = max(int(result.nit), 1)
-    converged = bool(result.status == 0)
     message = str(result.message)
     if verbose:
-        _, gradient = objective(result.x)
-        if units is not None:  # what the stopping test compared with tol
-            gradient = gradient / units
-        grad_norm = float(np.max(np.abs(gradient)))
+        _, gradient = objective(theta)
+        grad_norm = float(np.max(np.abs(gradient / units)))  # what the test compared with tol
         print(
             f"{solver} stopped after {n_iter} iterations: objective = {result.fun:.8f}, "
             f"max |gradient| = {grad_norm:.3e}; {message}"
         )
-    if not converged:
+    if result.status != 0:
         warnings.warn(
             f"The {solver} solver stopped before converging after {n_iter} "
             f"iterations ({message}). Increase max_iter (or max_fun), or scale "
             "the features, e.g. with StandardScaler.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return SolverResult(
-        theta=np.asarray(result.x, dtype=np.float64),
+        theta=theta,
         value=float(result.fun),
         n_iter=n_iter,
-        converged=converged,
-        message=message,
         loss_curve=progress.curve or [float(result.fun)],
     )

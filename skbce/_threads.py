@@ -1,24 +1,31 @@
-"""BLAS threads during a fit: which problems run on one thread, and the switch.
+"""BLAS threads during a solve: which problems run on one thread, and a safe switch.
 
 Small matrix products gain a fraction of a millisecond from BLAS threads on an
 idle machine but can lose a scheduler time slice per product when another
-process holds the other cores; the fit of such a problem runs every BLAS on
-one thread. Uses threadpoolctl, which is installed with scikit-learn.
+process holds the other cores; the solve of such a problem runs every BLAS on
+one thread. SciPy's own BLAS copy (L-BFGS-B's vector updates) always runs on
+one thread while solving. Measurements behind both rules are in
+``benchmarks/README.md``. Uses threadpoolctl, which scikit-learn installs.
+
+The thread counts are process-wide, so the switch is shared by every fit in
+the process: the first fit to enter saves the counts, each fit's request is
+counted, and the last one to leave restores what was saved. Concurrent fits
+(threads of one process) therefore never leave the process pinned; while a
+small problem is being solved, the other fits' products run on one thread too.
 """
 
 import contextlib
 import functools
 import os
+import threading
+import time
 
-# Below this many multiply-adds per matrix product (about a millisecond on one
-# core), BLAS threads save a fraction of a millisecond on an idle machine but
-# cost up to a scheduler time slice per product (measured: 12 ms instead of
-# 0.5 ms for 1691 x 103 x 64 on 2 busy cores) when another process holds the
-# other cores. Such problems are solved with every BLAS on one thread.
+# Below this many multiply-adds per matrix product (about a millisecond on
+# one core) a problem is small: its solve runs every BLAS on one thread.
 SMALL_PRODUCT = 2**24
 
 
-def is_small(largest_product):
+def runs_on_one_thread(largest_product):
     """Whether a problem whose largest product has this many multiply-adds is small."""
     return largest_product < SMALL_PRODUCT
 
@@ -39,37 +46,77 @@ def _is_scipy_copy(lib):
     return os.path.basename(os.path.dirname(lib.filepath)) == "scipy.libs"
 
 
-@contextlib.contextmanager
-def optimizer_blas_single_threaded(all_blas=False):
-    """Run SciPy's own BLAS (and NumPy's with ``all_blas``) on one thread while solving.
+# OpenBLAS occasionally ignores a change of its thread count requested while
+# another thread is inside one of its calls (seen with fits in four threads):
+# each change is read back and retried, a millisecond apart, this many times.
+_SET_ATTEMPTS = 200
 
-    L-BFGS-B's vector updates call the BLAS bundled with SciPy. Where that is
-    a separate OpenBLAS from NumPy's (the PyPI wheels), its thread pool and
-    NumPy's spin against each other between calls, which made small fits
-    several times slower on two cores. The updates are too small to gain from
-    threads, so SciPy's copy gets one; NumPy's keeps all of them for the
-    matrix products, unless ``all_blas`` says they are small (see
-    :func:`is_small`).
+
+def _set_threads(lib, n_threads):
+    for _ in range(_SET_ATTEMPTS):
+        lib.set_num_threads(n_threads)
+        if lib.num_threads == n_threads:
+            return
+        time.sleep(1e-3)
+
+
+class _SharedLimit:
+    """Counted requests for one BLAS thread, applied to the process's libraries."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._saved = None  # thread counts before the first request
+        self._requests = 0  # solves in progress
+        self._all_blas = 0  # of which small problems (every BLAS on one thread)
+
+    def _apply(self):
+        for lib, saved in zip(_blas_controllers(), self._saved):
+            single = self._all_blas > 0 or _is_scipy_copy(lib)
+            wanted = 1 if single else saved
+            if lib.num_threads != wanted:
+                _set_threads(lib, wanted)
+
+    def enter(self, all_blas):
+        with self._lock:
+            if self._requests == 0:
+                self._saved = [lib.num_threads for lib in _blas_controllers()]
+            self._requests += 1
+            self._all_blas += bool(all_blas)
+            self._apply()
+
+    def leave(self, all_blas):
+        with self._lock:
+            self._requests -= 1
+            self._all_blas -= bool(all_blas)
+            if self._requests == 0:
+                for lib, saved in zip(_blas_controllers(), self._saved):
+                    _set_threads(lib, saved)
+                self._saved = None
+            else:
+                self._apply()
+
+
+_SHARED_LIMIT = _SharedLimit()
+
+
+@contextlib.contextmanager
+def solve_blas_threads(largest_product):
+    """Run a solve under the BLAS thread policy for its problem size.
+
+    SciPy's BLAS copy gets one thread: where it is a separate OpenBLAS from
+    NumPy's (the PyPI wheels), its thread pool and NumPy's spin against each
+    other between calls, and L-BFGS-B's vector updates are too small to gain
+    from threads. NumPy's BLAS keeps its threads for the matrix products,
+    unless the problem is small (:func:`runs_on_one_thread`).
+
+    Parameters
+    ----------
+    largest_product : int
+        Multiply-adds of the largest product of one objective evaluation.
     """
-    single = [lib for lib in _blas_controllers() if all_blas or _is_scipy_copy(lib)]
-    previous = [lib.num_threads for lib in single]
+    all_blas = runs_on_one_thread(largest_product)
+    _SHARED_LIMIT.enter(all_blas)
     try:
-        for lib in single:
-            lib.set_num_threads(1)
         yield
     finally:
-        for lib, n_threads in zip(single, previous):
-            lib.set_num_threads(n_threads)
-
-
-def fit_blas_threads(objective):
-    """The BLAS thread setting a whole fit of ``objective`` runs under.
-
-    Every BLAS on one thread when the objective's largest product is small
-    (:func:`is_small`), else SciPy's copy only. It covers the setup too: the
-    covariance and eigendecomposition of the change of variables are small
-    products of the same kind (a 72 x 72 ``eigh`` took 90 ms instead of 1 ms
-    on 2 threads with both cores busy).
-    """
-    small = is_small(getattr(objective, "largest_product", float("inf")))
-    return optimizer_blas_single_threaded(all_blas=small)
+        _SHARED_LIMIT.leave(all_blas)

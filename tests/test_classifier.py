@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skbce import BCEMultiLabelClassifier, binary_cross_entropy
 
-from .conftest import peak_traced_bytes
+from ._helpers import peak_traced_bytes
 
 
 @pytest.fixture

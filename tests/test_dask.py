@@ -4,9 +4,11 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from skbce import BCEMultiLabelClassifier, bce_score
 
@@ -90,27 +92,45 @@ def test_fit_on_dask_arrays_equals_in_memory_fit(client, options):
     assert isinstance(clf.n_iter_, int) and clf.n_iter_ >= 1
 
 
-def test_objective_on_chunks_is_the_in_memory_objective(client):
-    from skbce import _dask
-    from skbce._classifier import BCEMultiLabelClassifier as Estimator
+def _problems(estimator, X, Y, chunks):
+    """The fit problem of ``X``, ``Y`` built on Dask row chunks and in memory."""
+    from skbce._problem import build_problem
+    from skbce._rows import training_data
+
+    options = {
+        "hidden": estimator.hidden_layer_sizes, "activation": estimator.activation,
+        "alpha": estimator.alpha, "pos_weight": estimator.pos_weight,
+        "label_smoothing": estimator.label_smoothing,
+    }
+    on_chunks = training_data(estimator, da.from_array(X, chunks=chunks), Y, None)
+    in_memory = training_data(estimator, X, Y, None)
+    return build_problem(on_chunks.rows, **options), build_problem(in_memory.rows, **options)
+
+
+@pytest.mark.parametrize("hidden", [(), (4,)], ids=["linear", "mlp"])
+def test_objective_on_chunks_is_the_in_memory_objective(client, hidden):
+    from skbce._solver import change_of_variables, objective_units
 
     X, Y = _data(n_samples=211)
     Y[::7, 1] = np.nan
-    clf = Estimator(alpha=0.3, missing_labels="ignore", pos_weight="balanced")
-    problem = _dask.prepare_fit(clf, da.from_array(X, chunks=50), Y, None, ())
-    reference, *_ = clf._in_memory_problem(X, Y, None, ())
-    theta = np.random.RandomState(3).randn(reference.layout.n_params)
-    value, gradient = problem.objective(theta)
-    expected_value, expected_gradient = reference(theta)
+    clf = BCEMultiLabelClassifier(
+        hidden, alpha=0.3, missing_labels="ignore", pos_weight="balanced", label_smoothing=0.1
+    )
+    problem, reference = _problems(clf, X, Y, chunks=50)
+    np.testing.assert_allclose(problem.prior, reference.prior, rtol=1e-12)
+    np.testing.assert_allclose(problem.pos_weight, reference.pos_weight, rtol=1e-12)
+    objective, expected = problem.objective, reference.objective
+    theta = np.random.RandomState(3).randn(expected.layout.n_params)
+    value, gradient = objective(theta)
+    expected_value, expected_gradient = expected(theta)
     np.testing.assert_allclose(value, expected_value, rtol=1e-12)
     np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-10, atol=1e-14)
-    np.testing.assert_array_equal(problem.objective.parameter_units(), reference.parameter_units())
-    np.testing.assert_allclose(
-        problem.objective.diagonal_scale(theta), reference.diagonal_scale(theta), rtol=1e-10
-    )
+    np.testing.assert_array_equal(objective_units(objective), objective_units(expected))
     # The same change of variables for L-BFGS, from the chunks' statistics.
-    on_chunks, in_memory = problem.objective.preconditioner(theta), reference.preconditioner(theta)
-    u = np.random.RandomState(4).randn(reference.layout.n_params)
+    units = objective_units(expected)
+    on_chunks = change_of_variables(objective, theta, "lbfgs", units)
+    in_memory = change_of_variables(expected, theta, "lbfgs", units)
+    u = np.random.RandomState(4).randn(expected.layout.n_params)
     np.testing.assert_allclose(on_chunks.to_theta(u), in_memory.to_theta(u), rtol=1e-8)
     np.testing.assert_allclose(
         on_chunks.gradient_to_u(expected_gradient), in_memory.gradient_to_u(expected_gradient),
@@ -121,17 +141,16 @@ def test_objective_on_chunks_is_the_in_memory_objective(client):
 def test_preconditioner_reads_the_rows_the_in_memory_fit_reads(client):
     # 5,000 rows: the covariance is estimated from every second row; chunks
     # of 777 rows start at odd and even offsets.
-    from skbce import _dask
-    from skbce._classifier import BCEMultiLabelClassifier as Estimator
     from skbce._preconditioner import covariance_stride
+    from skbce._solver import change_of_variables, objective_units
 
     X, Y = _data(n_samples=5000)
     assert covariance_stride(*X.shape) == 2
-    clf = Estimator()
-    problem = _dask.prepare_fit(clf, da.from_array(X, chunks=777), Y, None, ())
-    reference, *_ = clf._in_memory_problem(X, Y, None, ())
-    theta = np.random.RandomState(5).randn(reference.layout.n_params)
-    on_chunks, in_memory = problem.objective.preconditioner(theta), reference.preconditioner(theta)
+    problem, reference = _problems(BCEMultiLabelClassifier(), X, Y, chunks=777)
+    theta = np.random.RandomState(5).randn(reference.objective.layout.n_params)
+    units = objective_units(reference.objective)
+    on_chunks = change_of_variables(problem.objective, theta, "lbfgs", units)
+    in_memory = change_of_variables(reference.objective, theta, "lbfgs", units)
     np.testing.assert_allclose(on_chunks.mean, in_memory.mean, rtol=1e-12)
     np.testing.assert_allclose(on_chunks.basis, in_memory.basis, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(on_chunks.coef_scale, in_memory.coef_scale, rtol=1e-8)
@@ -210,13 +229,35 @@ def test_float32_stays_float32(client):
     assert clf.predict_proba(da.from_array(X32, chunks=200)).dtype == np.float32
 
 
-def test_unsupported_options_and_bad_input_raise(client):
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"hidden_layer_sizes": (5,), "activation": "tanh", "random_state": 0, "alpha": 0.5},
+        {"hidden_layer_sizes": (4, 3), "random_state": 1, "alpha": 1.0},
+        {"solver": "newton-cg", "alpha": 0.1},
+    ],
+    ids=["mlp", "mlp-two-layers", "newton-cg"],
+)
+def test_every_model_and_solver_fits_on_dask_arrays_as_in_memory(client, params):
+    # One objective over any backend: the map-reduce over row chunks is the
+    # in-memory loss and gradient, so the solver takes the same steps.
+    X, Y = _data(n_samples=301)
+    params = {"tol": 1e-6, "max_iter": 60, **params}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a budget, the same for both
+        expected = BCEMultiLabelClassifier(**params).fit(X, Y)
+        clf = BCEMultiLabelClassifier(**params).fit(da.from_array(X, chunks=(70, 6)), Y)
+    assert clf.n_iter_ == expected.n_iter_
+    for got, want in zip(clf.coefs_ + clf.intercepts_, expected.coefs_ + expected.intercepts_):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+    lazy = clf.predict_proba(da.from_array(X, chunks=(70, 6)))
+    assert isinstance(lazy, da.Array)
+    np.testing.assert_allclose(lazy.compute(), expected.predict_proba(X), atol=1e-6)
+
+
+def test_bad_input_raises(client):
     X, Y = _data(n_samples=100)
     X_dask = da.from_array(X, chunks=40)
-    with pytest.raises(ValueError, match="linear model only"):
-        BCEMultiLabelClassifier(hidden_layer_sizes=(4,)).fit(X_dask, Y)
-    with pytest.raises(ValueError, match="solver='lbfgs' only"):
-        BCEMultiLabelClassifier(solver="newton-cg").fit(X_dask, Y)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         BCEMultiLabelClassifier().fit(X_dask, Y[:50, 0])
     bad = Y.copy()

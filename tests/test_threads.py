@@ -1,11 +1,17 @@
-"""BLAS threads during a solve: one thread for small products, all for large ones."""
+"""BLAS threads during a solve: one thread for small problems, restored after, safe in threads."""
+
+import threading
 
 import numpy as np
 import pytest
+from sklearn.datasets import make_multilabel_classification
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skbce._solver import minimize_objective
-from skbce._threads import SMALL_PRODUCT
+from skbce import BCEMultiLabelClassifier
+from skbce._solver import solve
+from skbce._threads import SMALL_PRODUCT, solve_blas_threads
+
+from ._helpers import make_objective
 
 
 def _numpy_blas_threads():
@@ -13,51 +19,85 @@ def _numpy_blas_threads():
             if lib["user_api"] == "blas" and "numpy" in lib["filepath"]]
 
 
-class _Quadratic:
-    """``0.5 ||theta - 1||^2``; records NumPy's BLAS threads at each call."""
+def _thread_counts():
+    return sorted((lib["filepath"], lib["num_threads"]) for lib in threadpool_info())
 
-    def __init__(self, largest_product):
-        self.largest_product = largest_product
-        self.threads = []
 
-    def __call__(self, theta):
-        self.threads.append(_numpy_blas_threads())
-        return 0.5 * float(np.sum((theta - 1) ** 2)), theta - 1
+@pytest.fixture
+def two_blas_threads():
+    with threadpool_limits(2, user_api="blas"):
+        if not _numpy_blas_threads() or min(_numpy_blas_threads()) != 2:
+            pytest.skip("NumPy's BLAS cannot run two threads here")
+        yield
 
 
 @pytest.mark.parametrize("size, expected", [(SMALL_PRODUCT - 1, 1), (SMALL_PRODUCT, 2)])
-def test_small_problems_solve_on_one_blas_thread(size, expected):
-    with threadpool_limits(2, user_api="blas"):
-        if not _numpy_blas_threads() or min(_numpy_blas_threads()) != 2:
-            pytest.skip("NumPy's BLAS cannot run two threads here")
-        objective = _Quadratic(size)
-        result = minimize_objective(objective, np.zeros(3), tol=1e-8)
-        np.testing.assert_allclose(result.theta, 1.0, atol=1e-6)
-        assert objective.threads and all(t == [expected] * len(t) for t in objective.threads)
-        assert _numpy_blas_threads() == [2] * len(_numpy_blas_threads())  # restored
+def test_small_problems_solve_on_one_blas_thread(two_blas_threads, size, expected):
+    with solve_blas_threads(size):
+        assert _numpy_blas_threads() == [expected] * len(_numpy_blas_threads())
+        with solve_blas_threads(SMALL_PRODUCT):  # nested: the smaller problem's rule holds
+            assert _numpy_blas_threads() == [expected] * len(_numpy_blas_threads())
+    assert _numpy_blas_threads() == [2] * len(_numpy_blas_threads())  # restored
 
 
-def test_fit_setup_of_a_small_problem_runs_on_one_blas_thread(monkeypatch):
+class _Recording:
+    """An objective that records NumPy's BLAS threads at every call the solver makes."""
+
+    def __init__(self, objective):
+        self._objective = objective
+        self.threads = []
+
+    def __getattr__(self, name):
+        attribute = getattr(self._objective, name)
+        if not callable(attribute):
+            return attribute
+
+        def recorded(*args):
+            self.threads.append(_numpy_blas_threads())
+            return attribute(*args)
+
+        return recorded
+
+
+def test_setup_and_solve_of_a_small_problem_run_on_one_blas_thread(two_blas_threads):
     # The change of variables (covariance, eigendecomposition) is built from
-    # small products too; on busy cores a threaded eigh took 90 times longer.
-    from skbce import BCEMultiLabelClassifier
-    from skbce._objective import BCEObjective
-
-    seen = []
-    for name in ("parameter_units", "preconditioner"):
-        method = getattr(BCEObjective, name)
-
-        def recording(self, *args, _method=method):
-            seen.append(_numpy_blas_threads())
-            return _method(self, *args)
-
-        monkeypatch.setattr(BCEObjective, name, recording)
+    # small products too.
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 10))
-    Y = (X[:, :3] + rng.normal(size=(200, 3)) > 0).astype(int)
-    with threadpool_limits(2, user_api="blas"):
-        if not _numpy_blas_threads() or min(_numpy_blas_threads()) != 2:
-            pytest.skip("NumPy's BLAS cannot run two threads here")
-        BCEMultiLabelClassifier().fit(X, Y)
-        assert len(seen) == 2 and all(t == [1] * len(t) for t in seen)
-        assert _numpy_blas_threads() == [2] * len(_numpy_blas_threads())  # restored
+    Y = (X[:, :3] + rng.normal(size=(200, 3)) > 0).astype(float)
+    objective = _Recording(make_objective(X, Y, alpha=1.0))
+    theta0 = np.zeros(objective.layout.n_params)
+    solve(objective, theta0, tol=1e-8)
+    assert len(objective.threads) > 3
+    assert all(t == [1] * len(t) for t in objective.threads)
+    assert _numpy_blas_threads() == [2] * len(_numpy_blas_threads())  # restored
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_concurrent_fits_leave_the_thread_counts_as_they_were():
+    # Each fit changes the process-wide BLAS thread counts while it solves;
+    # fits in threads overlap in every order, and the last to finish restores.
+    X, Y = make_multilabel_classification(300, 20, n_classes=5, random_state=0)
+    models = [
+        BCEMultiLabelClassifier((8,), max_iter=40, random_state=0),
+        BCEMultiLabelClassifier(),
+        BCEMultiLabelClassifier(alpha=10.0),
+        BCEMultiLabelClassifier(solver="newton-cg"),
+    ]
+    before = _thread_counts()
+    errors = []
+
+    def fit(model):
+        try:
+            model.fit(X, Y)
+        except Exception as exc:  # reported by the main thread
+            errors.append(exc)
+
+    for _ in range(10):
+        threads = [threading.Thread(target=fit, args=(model,)) for model in models]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert _thread_counts() == before
+    assert not errors

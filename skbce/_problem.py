@@ -1,0 +1,167 @@
+"""The fit problem, built once for every backend from one pass of label statistics.
+
+One reduction over the rows gives, per output, the weighted count of
+positive and of observed targets, and the total weight; from those come the
+balanced ``pos_weight``, the prior logits (the intercept-only optimum) and
+the penalty's scale ``alpha / (K sum w)``. The rows are then folded into
+the loss coefficients ``A``, ``B`` and wrapped in the objective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._loss import bce_coefficients, smooth_targets
+from ._network import ParameterLayout
+from ._objective import BCEObjective
+from ._penalty import L2Penalty
+
+# A prior probability is kept this far from 0 and 1, so that a label that is
+# always (or never) on starts at a finite logit (about +-13.8).
+_PRIOR_CLIP = 1e-6
+
+
+@dataclass
+class LabelStatistics:
+    """Weighted label counts of the training rows.
+
+    Attributes
+    ----------
+    positive : ndarray of shape (n_outputs,)
+        ``sum_n w_n y_nk`` over the observed entries (soft targets count fractionally).
+    observed : ndarray of shape (n_outputs,)
+        ``sum_n w_n`` over the observed entries of each output.
+    loss_weight : float
+        Total weight of the samples with at least one observed label: the
+        normalization of the mean.
+    total_weight : float
+        Total weight of all samples.
+    """
+
+    positive: np.ndarray
+    observed: np.ndarray
+    loss_weight: float
+    total_weight: float
+
+
+def label_statistics(block):
+    """Kernel: ``(positive, observed, loss_weight, total_weight)`` of a block's targets."""
+    targets, weight = block.targets, block.weight
+    missing = np.isnan(targets)
+    weight_t = weight.astype(targets.dtype)  # a float64 weight would upcast the targets
+    if missing.any():
+        observed_mask = ~missing
+        observed = weight_t @ observed_mask
+        positive = weight_t @ np.where(missing, 0, targets)
+        loss_weight = float(weight[observed_mask.any(axis=1)].sum())
+    else:  # matrix-vector products: no temporary of the size of the targets
+        loss_weight = float(weight.sum())
+        observed = np.full(targets.shape[1], loss_weight)
+        positive = weight_t @ targets
+    return (
+        positive.astype(np.float64), observed.astype(np.float64), loss_weight,
+        float(weight.sum()),
+    )
+
+
+def fold_coefficients(block, pos_weight, label_smoothing, loss_weight):
+    """Kernel: the block's loss coefficients ``(A, B)``, normalized over all the rows."""
+    targets = smooth_targets(block.targets, label_smoothing)
+    A, B, _ = bce_coefficients(
+        targets, block.weight, pos_weight, dtype=block.X.dtype, weight_sum=loss_weight
+    )
+    return A, B
+
+
+def logit_of_mean(positive, total):
+    """Logit of ``positive / total`` per output (0 where ``total`` is 0), clipped."""
+    mean = np.divide(positive, total, out=np.full(positive.shape[0], 0.5), where=total > 0)
+    mean = np.clip(mean, _PRIOR_CLIP, 1 - _PRIOR_CLIP)
+    return np.log(mean) - np.log1p(-mean)
+
+
+def balanced_pos_weight(positive, negative):
+    """``negative / positive`` per output, 1 for an output with no positive or no negative."""
+    ratio = np.ones(positive.shape[0])
+    usable = (positive > 0) & (negative > 0)
+    ratio[usable] = negative[usable] / positive[usable]
+    return ratio
+
+
+def _pos_weight(option, statistics, n_outputs):
+    if option is None:
+        return None
+    if isinstance(option, str):  # "balanced", counted before smoothing
+        return balanced_pos_weight(
+            statistics.positive, statistics.observed - statistics.positive
+        )
+    weights = np.asarray(option, dtype=np.float64)
+    if weights.shape != (n_outputs,):
+        raise ValueError(
+            f"The 'pos_weight' parameter has shape {weights.shape}, but y has "
+            f"{n_outputs} outputs: give one weight per label."
+        )
+    return weights
+
+
+@dataclass
+class FitProblem:
+    """What the solver minimizes and what the estimator stores of it.
+
+    Attributes
+    ----------
+    objective : BCEObjective
+    prior : ndarray of shape (n_outputs,)
+        Logit of each output's weighted mean (smoothed) target: the optimal
+        intercepts of the model with no weights.
+    pos_weight : ndarray of shape (n_outputs,) or None
+        The positive weights used in the loss.
+    """
+
+    objective: BCEObjective
+    prior: np.ndarray
+    pos_weight: np.ndarray | None
+
+
+def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothing):
+    """Build the regularized BCE problem of ``rows``.
+
+    Parameters
+    ----------
+    rows : Rows
+        The training rows (see :mod:`skbce._rows`); folded in place.
+    hidden : tuple of int
+        Hidden layer sizes.
+    activation : str
+        Hidden activation.
+    alpha : float or ndarray of shape (n_outputs,)
+        Penalty strength in the estimator's units (``1 / C``).
+    pos_weight : None, "balanced" or array-like of shape (n_outputs,)
+    label_smoothing : float
+
+    Returns
+    -------
+    FitProblem
+    """
+    statistics = LabelStatistics(*rows.map_reduce(label_statistics))
+    if statistics.total_weight <= 0:
+        raise ValueError("sample_weight is zero for every sample: nothing to fit.")
+    if statistics.loss_weight <= 0:
+        raise ValueError(
+            "The loss has no weight: every sample has a zero weight or no observed label."
+        )
+    n_outputs = rows.n_outputs
+    pos_weight = _pos_weight(pos_weight, statistics, n_outputs)
+    smoothed_positive = (
+        (1.0 - label_smoothing) * statistics.positive + 0.5 * label_smoothing * statistics.observed
+    )
+    rows.fold(fold_coefficients, pos_weight, label_smoothing, statistics.loss_weight)
+    layout = ParameterLayout((rows.n_features, *hidden, n_outputs))
+    penalty = L2Penalty(layout, np.asarray(alpha) / (n_outputs * statistics.loss_weight))
+    return FitProblem(
+        objective=BCEObjective(rows, layout, activation, penalty),
+        prior=logit_of_mean(smoothed_positive, statistics.observed),
+        pos_weight=pos_weight,
+    )

@@ -1,0 +1,190 @@
+"""The training and prediction rows as a backend with one reduction primitive.
+
+Everything a fit computes from the data is a sum over samples: the label
+statistics, the loss and its gradient, the curvature, the feature moments.
+A backend holds the rows in blocks and offers
+
+- ``map_reduce(kernel, *args)``: ``kernel(block, *args)`` on every block,
+  summed over the blocks (numbers, arrays and tuples of them add up);
+- ``fold(kernel, *args)``: replace each block's targets and weights by the
+  loss coefficients ``(A, B) = kernel(block, *args)``, once per fit.
+
+A kernel is a module-level function of a :class:`Block`, so that a backend
+can run it where its rows live. In memory there is one block; Dask arrays
+(:mod:`skbce._dask`, imported only when Dask input arrives) have one per row
+chunk, on the cluster. :func:`map_rows` is the per-row map for predictions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from sklearn.utils.validation import check_consistent_length, validate_data
+
+from . import _validation
+
+
+@dataclass
+class Block:
+    """One block of training rows, and what the kernels may keep about it.
+
+    Attributes
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_rows, n_features)
+    targets : ndarray of shape (n_rows, n_outputs) or None
+        Probabilities (NaN where missing), until the block is folded.
+    weight : ndarray of shape (n_rows,) or None
+        Sample weights, until the block is folded.
+    A, B : ndarray or None
+        The loss coefficients of :func:`skbce._loss.bce_coefficients`, once folded.
+    offset : int
+        Index of the block's first row in the whole data set.
+    cache : dict
+        Per-block state a kernel may keep between calls (scratch buffers);
+        a backend that rebuilds its blocks for every call starts it empty.
+    """
+
+    X: Any
+    targets: np.ndarray | None = None
+    weight: np.ndarray | None = None
+    A: np.ndarray | None = None
+    B: np.ndarray | None = None
+    offset: int = 0
+    cache: dict = field(default_factory=dict)
+
+
+class Rows(Protocol):
+    """What a backend of training rows provides to the problem and the objective."""
+
+    n_samples: int
+    n_features: int
+    n_outputs: int
+    dtype: np.dtype
+
+    def map_reduce(self, kernel, *args):
+        """Return the sum over blocks of ``kernel(block, *args)``."""
+
+    def fold(self, kernel, *args):
+        """Set each block's ``(A, B)`` to ``kernel(block, *args)``; drop its targets."""
+
+
+@dataclass
+class TrainingData:
+    """Checked training input: the rows and how the targets were encoded."""
+
+    rows: Rows
+    classes: np.ndarray
+    target_type: str
+
+
+def add_up(parts):
+    """Sum a sequence of kernel results: numbers, arrays, or tuples of them."""
+    parts = list(parts)
+    first = parts[0]
+    if isinstance(first, tuple):
+        return tuple(add_up(items) for items in zip(*parts))
+    total = first.copy() if isinstance(first, np.ndarray) else first
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+class InMemoryRows:
+    """Rows in memory (a NumPy array or a SciPy sparse matrix), one block.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Float32 or float64; never copied.
+    targets : ndarray of shape (n_samples, n_outputs)
+    weight : ndarray of shape (n_samples,)
+    """
+
+    def __init__(self, X, targets, weight):
+        self.n_samples, self.n_features = X.shape
+        self.n_outputs = targets.shape[1]
+        self.dtype = X.dtype
+        self._block = Block(X, targets, weight)
+
+    def map_reduce(self, kernel, *args):
+        """Return ``kernel(block, *args)`` of the one block."""
+        return kernel(self._block, *args)
+
+    def fold(self, kernel, *args):
+        """Replace the targets and weights by the loss coefficients ``kernel`` returns."""
+        block = self._block
+        block.A, block.B = kernel(block, *args)
+        block.targets = block.weight = None  # A and B carry all the loss needs
+
+
+def _is_dask_collection(obj):
+    """Whether ``obj`` is a Dask collection, by its type's module: dask is not imported.
+
+    (Not by the ``__dask_graph__`` protocol: an xarray object has it even when
+    it holds a NumPy array, and takes the in-memory path.)
+    """
+    return type(obj).__module__.split(".")[0] == "dask"
+
+
+def training_data(estimator, X, y, sample_weight):
+    """Check ``X``, ``y`` and the weights of a fit; return them as a backend.
+
+    Sets ``n_features_in_`` (and ``feature_names_in_``) on ``estimator``, as
+    scikit-learn's ``validate_data`` does.
+
+    Parameters
+    ----------
+    estimator : BCEMultiLabelClassifier
+        Its ``missing_labels`` and ``class_weight`` are read.
+    X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_labels)
+    sample_weight : array-like of shape (n_samples,) or None
+
+    Returns
+    -------
+    TrainingData
+    """
+    if _is_dask_collection(X):
+        from . import _dask
+
+        return _dask.training_data(estimator, X, y, sample_weight)
+    X = validate_data(
+        estimator, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=True
+    )
+    targets, classes, target_type = _validation.encode_targets(
+        y, estimator.missing_labels, dtype=X.dtype
+    )
+    check_consistent_length(X, targets)
+    weight = _validation.check_sample_weight(sample_weight, X.shape[0])
+    class_weight = _validation.class_sample_weight(
+        estimator.class_weight, targets, classes, target_type
+    )
+    if class_weight is not None:
+        weight = weight * class_weight
+    return TrainingData(InMemoryRows(X, targets, weight), classes, target_type)
+
+
+def map_rows(function, X, n_columns, dtype):
+    """Return ``function(X)``; for a Dask array, a lazy map over its row chunks.
+
+    Parameters
+    ----------
+    function : callable
+        In-memory rows -> ndarray of shape (n_rows,) or (n_rows, n_columns).
+    X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+    n_columns : int or None
+        Columns of the output; ``None`` for a 1-D output.
+    dtype : numpy dtype or None
+        Dtype of the output for a lazy map; ``None`` for the float dtype of ``X``.
+
+    Returns
+    -------
+    ndarray or dask.array.Array
+    """
+    if not _is_dask_collection(X):
+        return function(X)
+    from . import _dask
+
+    return _dask.map_rows(function, X, n_columns, dtype)
