@@ -219,24 +219,26 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         """
         hidden = _validation.check_hyperparameters(self)
         if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None.")
         previous = self._previous_solution() if self.warm_start else None
         data = training_data(self, X, y, sample_weight)
         problem = build_problem(
             data.rows, hidden=hidden, activation=self.activation, alpha=self.alpha,
             pos_weight=self.pos_weight, label_smoothing=self.label_smoothing,
         )
-        layout = problem.objective.layout
         if data.target_type != "multiclass":
-            _validation.check_threshold(self.threshold, layout.layer_sizes[-1])
-        theta0 = self._starting_point(problem, previous)
+            _validation.check_threshold(self.threshold, data.rows.n_outputs)
         result = solve(
-            problem.objective, theta0, solver=self.solver, max_iter=self.max_iter,
-            max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+            problem.objective, self._starting_point(problem, previous), solver=self.solver,
+            max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
             start_in_units=previous is None and bool(hidden),
         )
+        self._store(data, problem, result)
+        return self
+
+    def _store(self, data, problem, result):
+        """Set the fitted attributes from the solution."""
+        layout = problem.objective.layout
         coefs, intercepts = layout.unpack(result.theta.astype(problem.objective.dtype))
         self.coefs_ = [c.copy() for c in coefs]
         self.intercepts_ = [b.copy() for b in intercepts]
@@ -247,7 +249,6 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         self.loss_ = result.value
         self.loss_curve_ = result.loss_curve
         self._target_type = data.target_type
-        return self
 
     def _previous_solution(self):
         """The layer sizes and flat parameters of the last fit, or ``None`` before one."""

@@ -32,14 +32,13 @@ import numpy as np
 # Size of a block of the elementwise kernel: the half-dozen arrays of a block
 # stay in the CPU cache, so the dozen elementwise passes do not stream main
 # memory. A float64 block (8192 values) also stays below the size at which
-# OpenBLAS splits a dot product across threads (10,000): with twice this size,
-# the threads' wake-ups made the kernel up to ten times slower on 2 busy cores.
+# OpenBLAS splits a dot product across threads (10,000), whose wake-ups would
+# cost more than the product (measurements in benchmarks/README.md).
 BLOCK_BYTES = 65536
 
 # Block size when BLAS runs on one thread (small problems, see
 # ``skbce._threads``): fewer, larger blocks save Python's per-call cost, which
-# is most of the kernel's time on a few thousand values (measured: 25% less
-# on 351 x 174 logits, 15% on 1691 x 14).
+# is most of the kernel's time on a few thousand values.
 SINGLE_THREAD_BLOCK_BYTES = 524288
 
 

@@ -297,56 +297,6 @@ def _encode_2d(y, columns, missing_labels, dtype):
     return targets, classes, "multilabel"
 
 
-def resolve_pos_weight(pos_weight, targets, sample_weight):
-    """Return the per-label positive weights used in the loss, or ``None``.
-
-    Parameters
-    ----------
-    pos_weight : None, "balanced" or array-like of shape (n_outputs,)
-        ``"balanced"`` gives each label ``n_negative / n_positive``, counted
-        with the sample weights (soft targets count fractionally, missing
-        entries not at all); a label with no positive or no negative gets 1.
-    targets : ndarray of shape (n_samples, n_outputs)
-    sample_weight : ndarray of shape (n_samples,)
-
-    Returns
-    -------
-    ndarray of shape (n_outputs,) or None
-    """
-    n_outputs = targets.shape[1]
-    if pos_weight is None:
-        return None
-    if isinstance(pos_weight, str):
-        y = np.nan_to_num(targets, nan=0.0)
-        observed = ~np.isnan(targets)
-        return balanced_pos_weight(sample_weight @ y, sample_weight @ (observed - y))
-    weights = np.asarray(pos_weight, dtype=np.float64)
-    if weights.shape != (n_outputs,):
-        raise ValueError(
-            f"The 'pos_weight' parameter has shape {weights.shape}, but y has "
-            f"{n_outputs} outputs: give one weight per label."
-        )
-    return weights
-
-
-def balanced_pos_weight(n_pos, n_neg):
-    """``n_neg / n_pos`` per label, 1 for a label with no positive or no negative.
-
-    Parameters
-    ----------
-    n_pos, n_neg : ndarray of shape (n_outputs,)
-        Weighted counts of the positive and negative targets of each label.
-
-    Returns
-    -------
-    ndarray of shape (n_outputs,)
-    """
-    ratio = np.ones(n_pos.shape[0])
-    usable = (n_pos > 0) & (n_neg > 0)
-    ratio[usable] = n_neg[usable] / n_pos[usable]
-    return ratio
-
-
 def class_sample_weight(class_weight, targets, classes, target_type):
     """Return per-sample weights from ``class_weight`` for 1-D ``y``, or ``None``.
 
