@@ -153,7 +153,7 @@ def test_dense_input_is_never_copied(dtype, params):
 
 def test_float32_stays_float32(multilabel):
     X, Y = multilabel
-    clf = BCEMultiLabelClassifier(hidden_layer_sizes=(4,), random_state=0)
+    clf = BCEMultiLabelClassifier(hidden_layer_sizes=(4,), alpha=10.0, random_state=0)
     clf.fit(X.astype(np.float32), Y)
     assert all(c.dtype == np.float32 for c in clf.coefs_ + clf.intercepts_)
     assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
