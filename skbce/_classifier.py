@@ -76,9 +76,17 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
     max_fun : int, default=15000
         Maximum number of objective evaluations (L-BFGS).
     tol : float, default=1e-5
-        Stop when the largest absolute entry of the gradient is below ``tol``
-        (first-layer weights of a feature far from unit scale are measured in
-        a unit of that feature's scale, so ``tol`` does not depend on it).
+        Stop when the largest absolute entry of the gradient falls below
+        ``tol``. For the linear model it is the gradient of ``K J``, each
+        label's own objective: the test is ``LogisticRegression``'s, per
+        label, for any number of labels ``K``. For an MLP, whose hidden
+        weights serve every label, it is the gradient of :math:`J`. The
+        gradient is taken in the model's standardized coordinates
+        (first-layer weights on centred features of unit variance), so
+        ``tol`` means the same for any scale or offset of a feature. A fit
+        that stops before this test is met raises a ``ConvergenceWarning``:
+        at a budget, and for the linear model also when the objective no
+        longer decreases in floating point short of the test.
     pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
         Weight of the positive term of each label's BCE,
         ``-[p_k y log p + (1 - y) log(1 - p)]`` as in PyTorch's
@@ -219,7 +227,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         """
         hidden = _validation.check_hyperparameters(self)
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None.")
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
+                             "target y is None.")
         previous = self._previous_solution() if self.warm_start else None
         data = training_data(self, X, y, sample_weight)
         problem = build_problem(
@@ -231,7 +240,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         result = solve(
             problem.objective, self._starting_point(problem, previous), solver=self.solver,
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
-            start_in_units=previous is None and bool(hidden),
+            start_standardized=previous is None and bool(hidden),
         )
         self._store(data, problem, result)
         return self

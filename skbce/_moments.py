@@ -70,3 +70,22 @@ def weighted_scatter(rows, weight, mean):
 def _row_blocks(rows):
     block_rows = max(1, _BLOCK_VALUES // max(rows.shape[1], 1))
     return [slice(start, start + block_rows) for start in range(0, rows.shape[0], block_rows)]
+
+
+def weighted_centred_squares(rows, weight, mean):
+    """``sum_n w_n (x_nj - mean_j)^2`` for each column ``j`` in float64, with no copy of ``rows``.
+
+    Dense rows are centred block by block, so a large offset does not cancel
+    the variance; sparse rows use ``sum w x^2 - 2 mean sum w x + mean^2 sum w``,
+    as centring would densify them.
+    """
+    if sparse.issparse(rows):
+        squares = weighted_column_squares(rows, weight)
+        sums = weighted_sum(rows, weight)
+        return np.maximum(squares - 2 * mean * sums + weight.sum() * mean**2, 0.0)
+    total = np.zeros(rows.shape[1])
+    for block in _row_blocks(rows):
+        centred = rows[block] - mean  # float64
+        np.square(centred, out=centred)
+        total += centred.T @ weight[block]
+    return total

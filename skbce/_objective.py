@@ -18,7 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from ._loss import BLOCK_BYTES, SINGLE_THREAD_BLOCK_BYTES, hessian_weights, loss_gradient
-from ._moments import weighted_column_squares, weighted_scatter, weighted_sum
+from ._moments import weighted_centred_squares, weighted_scatter, weighted_sum
 from ._network import ParameterLayout, allocate_activations, backward, forward
 from ._penalty import L2Penalty
 from ._threads import runs_on_one_thread
@@ -62,8 +62,8 @@ class Objective(Protocol):
     def curvature_per_output(self, theta):
         """Return the summed loss curvature ``sum_n A sigmoid'(Z)`` of each output."""
 
-    def second_moment(self):
-        """Return the loss-weighted mean of each ``x_j^2``, or ``None`` if no row has weight."""
+    def feature_moments(self):
+        """Return the loss-weighted mean and variance of each feature (``None``: no weight)."""
 
     def feature_covariance(self, stride):
         """Return the loss-weighted mean and covariance of every ``stride``-th row."""
@@ -204,10 +204,9 @@ def hessp_kernel(block, layout, activation, theta, vector):
     return _block_loss(block, layout, activation).hessp(theta, vector)
 
 
-def second_moment_kernel(block):
-    """``sum_n a_n x_nj^2`` per feature and ``sum_n a_n``, ``a_n`` the loss weight of a row."""
-    row_weight = _row_weight(block)
-    return weighted_column_squares(block.X, row_weight), float(row_weight.sum())
+def centred_squares_kernel(block, mean):
+    """``sum_n a_n (x_nj - mean_j)^2`` per feature, ``a_n`` the loss weight of a row."""
+    return weighted_centred_squares(block.X, _row_weight(block), mean)
 
 
 def _strided_rows(block, stride):
@@ -258,7 +257,7 @@ class BCEObjective:
         self.dtype = rows.dtype
         self.n_samples, self.n_features = rows.n_samples, rows.n_features
         self.largest_product = largest_product(self.n_samples, layout)
-        self._second_moment = None
+        self._moments = None
 
     def _theta(self, theta):
         return np.asarray(theta, dtype=self.dtype)
@@ -306,13 +305,24 @@ class BCEObjective:
         return self.rows.map_reduce(curvature_kernel, self.layout, self.activation,
                                     self._theta(theta))
 
-    def second_moment(self):
-        """Return the loss-weighted mean of each ``x_j^2`` (``None`` when no row has weight)."""
-        if self._second_moment is None:
-            sums, total = self.rows.map_reduce(second_moment_kernel)
+    def feature_moments(self):
+        """Return the loss-weighted mean and variance of each feature.
+
+        Two passes over the rows: the mean, then the centred squares (so an
+        offset of the features does not cancel their variance).
+
+        Returns
+        -------
+        tuple of ndarray of shape (n_features,), or None
+            ``None`` when no row has weight.
+        """
+        if self._moments is None:
+            sums, total = self.rows.map_reduce(weighted_sum_kernel, 1)
             if total > 0:
-                self._second_moment = sums / total
-        return self._second_moment
+                mean = sums / total
+                variance = self.rows.map_reduce(centred_squares_kernel, mean) / total
+                self._moments = (mean, variance)
+        return self._moments
 
     def feature_covariance(self, stride):
         """Return the loss-weighted mean and covariance of every ``stride``-th row.

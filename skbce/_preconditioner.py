@@ -3,8 +3,14 @@
 L-BFGS needs fewer iterations when the Hessian in its variables is close to
 the identity. Two linear maps are used:
 
-- :class:`DiagonalPreconditioner`, ``theta = scale * u`` (Jacobi): evens out
-  the curvature between parameters, e.g. between a rare and a common label.
+- :class:`CentredScaling`: the first layer's weights scaled per feature (and
+  per output), its intercepts measured on centred features
+  (``b = b~ - W^T mu``), every other parameter scaled. With the features'
+  standard deviations it is the standardized coordinates of the model, in
+  which the solver's stopping test reads (:func:`standardized_coordinates`):
+  the same for features of scale 1e-8 or 1e8 and for ``X + c``. With the
+  diagonal of the linear model's Hessian it is a centred Jacobi map
+  (:func:`centred_diagonal_map`).
 - :class:`CovariancePreconditioner` for the linear model: the
   Hessian of output ``k`` is ``X~^T D_k X~ + lambda I`` (``X~`` the centred
   features, ``D_k`` the curvature ``A sigmoid'(Z)``); with ``D_k`` replaced by
@@ -47,33 +53,67 @@ _CONSTANT_FEATURE_VARIANCE = 1e-12
 _ROWS_PER_FEATURE = 20
 
 
-class DiagonalPreconditioner:
-    """``theta = scale * u``.
+class CentredScaling:
+    """``W_1 = S * V``, ``b_1 = s_b * v_b - W_1^T mu``; ``theta = s * u`` elsewhere.
+
+    A linear map: the first layer's weights ``W_1`` are scaled per feature
+    (``S`` of shape ``(n_features, 1)``) or per feature and output (shape
+    ``(n_features, n_outputs)`` for the linear model), its intercepts are
+    those of the centred features ``X - mu``, and every later layer's
+    parameters are scaled by ``scale``.
 
     Parameters
     ----------
-    scale : ndarray of shape (n_params,)
-        Positive scale of each parameter.
+    layout : ParameterLayout
+    mean : ndarray of shape (n_features,)
+        ``mu``.
+    coef_scale : ndarray of shape (n_features, 1) or (n_features, n_1)
+        ``S``, positive.
+    intercept_scale : ndarray of shape (n_1,) or float
+        ``s_b``, positive.
     """
 
-    def __init__(self, scale):
-        self.scale = np.asarray(scale, dtype=np.float64)
+    def __init__(self, layout, mean, coef_scale, intercept_scale):
+        self.layout = layout
+        self.mean = np.asarray(mean, dtype=np.float64)
+        self.coef_scale = np.asarray(coef_scale, dtype=np.float64)
+        self.intercept_scale = intercept_scale
+
+    def _first_layer(self, vector):
+        coefs, intercepts = self.layout.unpack(vector)
+        return coefs[0], intercepts[0]
 
     def to_theta(self, u):
         """Return ``theta`` for the solver's variables ``u``."""
-        return self.scale * u
+        theta = np.array(u, dtype=np.float64)
+        coef, intercept = self._first_layer(theta)
+        coef *= self.coef_scale
+        intercept *= self.intercept_scale
+        intercept -= self.mean @ coef
+        return theta
 
     def to_u(self, theta):
         """Return the solver's variables for ``theta``."""
-        return theta / self.scale
+        u = np.array(theta, dtype=np.float64)
+        coef, intercept = self._first_layer(u)
+        intercept += self.mean @ coef
+        intercept /= self.intercept_scale
+        coef /= self.coef_scale
+        return u
 
     def gradient_to_u(self, gradient):
         """Return the gradient with respect to ``u`` from the one for ``theta``."""
-        return self.scale * gradient
+        out = np.array(gradient, dtype=np.float64)
+        coef, intercept = self._first_layer(out)
+        # d/dW at fixed centred intercepts is dJ/dW - mu (dJ/db)^T; then the scale.
+        coef -= np.outer(self.mean, intercept)
+        coef *= self.coef_scale
+        intercept *= self.intercept_scale
+        return out
 
     def hessp_to_u(self, hessp, u, vector):
         """Return ``T^T H T vector`` given ``hessp(theta, direction) = H direction``."""
-        return self.scale * hessp(self.scale * u, self.scale * vector)
+        return self.gradient_to_u(hessp(self.to_theta(u), self.to_theta(vector)))
 
 
 class CovariancePreconditioner:
@@ -136,69 +176,68 @@ class CovariancePreconditioner:
         return out
 
 
-# Units within this factor of 1 are left at 1 (a power of two: 2**2), so
-# ordinary data are fitted as without units.
-_UNIT_DEAD_ZONE_EXPONENT = 2
+def standardized_coordinates(layout, moments, strength):
+    """The map to the model's standardized coordinates: the solver's stopping test reads there.
 
-
-def parameter_units(layout, second_moment, strength):
-    """Return the unit of each parameter for the stopping test and scaling.
-
-    The first layer's weights of feature ``j`` get the power of two nearest
-    to ``sqrt(m_j + 4 lambda K)``, with ``m_j`` the loss-weighted mean of
-    ``x_j^2`` and ``lambda K`` the penalty per unit of sample weight: a
-    weight measured in this unit moves the logits like a weight on a
-    standardized feature, so ``tol`` means the same for features of scale
-    1e-8 or 1e8. Units within a factor 4 of 1 are left at 1. Every other
-    parameter gets 1.
+    The first layer's weights of feature ``j`` are measured in units of
+    ``1 / sqrt(v_j + 4 lambda K)`` (``v_j`` the feature's loss-weighted
+    variance, ``lambda K`` the penalty per unit of sample weight, which keeps
+    a constant feature's unit finite) and its intercepts on centred
+    features: a gradient in these coordinates does not depend on the scale
+    or the offset of a feature. An MLP also starts and is solved in them.
 
     Parameters
     ----------
     layout : ParameterLayout
-    second_moment : ndarray of shape (n_features,) or None
-        ``m_j``; ``None`` (no row has weight) gives all ones.
+    moments : tuple of ndarray of shape (n_features,), or None
+        The features' mean and variance; ``None`` (no row has weight) gives
+        the identity.
     strength : float
         The penalty's (mean) strength ``lambda``.
 
     Returns
     -------
-    ndarray of shape (n_params,)
+    CentredScaling
     """
-    units = np.ones(layout.n_params)
-    if second_moment is None:
-        return units
-    penalty = 4.0 * strength * layout.layer_sizes[-1]
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        exponent = np.round(np.log2(np.sqrt(second_moment + penalty)))
-    exponent[~np.isfinite(exponent) | (np.abs(exponent) <= _UNIT_DEAD_ZONE_EXPONENT)] = 0
-    (first_coef, *_), _ = layout.unpack(units)
-    first_coef *= np.exp2(exponent)[:, None]
-    return units
+    n_features = layout.layer_sizes[0]
+    if moments is None:
+        return CentredScaling(layout, np.zeros(n_features), np.ones((n_features, 1)), 1.0)
+    mean, variance = moments
+    unit = np.sqrt(variance + 4.0 * strength * layout.layer_sizes[-1])
+    unit[~(unit > 0) | ~np.isfinite(unit)] = 1.0
+    return CentredScaling(layout, mean, (1.0 / unit)[:, None], 1.0)
 
 
-def diagonal_scale(layout, second_moment, per_output, l2):
-    """``1 / sqrt(diag H)`` of the linear model from its summed statistics.
+def centred_diagonal_map(layout, moments, per_output, strength):
+    """``1 / sqrt(diag H)`` of the linear model in centred coordinates (Jacobi).
 
-    The diagonal of the Hessian is estimated as ``c_k m_j + lambda`` for the
+    The Hessian's diagonal is estimated as ``c_k v_j + lambda_k`` for the
     weight of feature ``j`` and output ``k`` and ``c_k`` for its intercept,
-    with ``c_k`` the summed curvature of output ``k`` and ``m_j`` the
-    weighted mean of ``x_j^2``.
+    with ``c_k`` the summed curvature of output ``k`` and ``v_j`` the
+    loss-weighted variance of feature ``j``; the intercepts are measured on
+    centred features, which decouples them from the weights.
 
     Parameters
     ----------
     layout : ParameterLayout
-    second_moment : ndarray of shape (n_features,)
+        A layout with no hidden layer.
+    moments : tuple of ndarray of shape (n_features,)
+        The features' mean and variance.
     per_output : ndarray of shape (n_outputs,)
-    l2 : float
+    strength : ndarray of shape (n_outputs,)
+        The penalty's strength per output.
 
     Returns
     -------
-    ndarray of shape (n_params,)
+    CentredScaling
     """
-    diagonal = layout.pack([np.outer(second_moment, per_output) + l2], [per_output])
-    # A label with no curvature (no weight at all) keeps the unit scale.
-    diagonal[diagonal <= 0] = 1.0
-    return 1.0 / np.sqrt(diagonal)
+    mean, variance = moments
+    curvature = np.outer(variance, per_output) + strength
+    # No curvature at all (an output without weight, and no penalty): unit scale.
+    curvature[curvature <= 0] = 1.0
+    intercept_curvature = np.where(per_output > 0, per_output, 1.0)
+    return CentredScaling(layout, mean, 1.0 / np.sqrt(curvature),
+                          1.0 / np.sqrt(intercept_curvature))
 
 
 def covariance_is_affordable(n_samples, n_features, n_outputs):

@@ -9,13 +9,13 @@ from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
 from skbce._preconditioner import (
+    CentredScaling,
     CovariancePreconditioner,
-    DiagonalPreconditioner,
+    centred_diagonal_map,
     covariance_is_affordable,
     covariance_stride,
-    diagonal_scale,
 )
-from skbce._solver import change_of_variables, minimize_in, objective_units
+from skbce._solver import change_of_variables, minimize_in, standardized
 
 from ._helpers import five_point_gradient, make_objective, relative_error
 
@@ -36,15 +36,15 @@ def _objective(X, Y, alpha=1.0, sample_weight=None, pos_weight=None):
 
 def _change(objective, theta):
     """The change of variables L-BFGS gets for ``objective`` started at ``theta``."""
-    return change_of_variables(objective, theta, "lbfgs", objective_units(objective))
+    return change_of_variables(objective, theta, "lbfgs", standardized(objective))
 
 
 def _diagonal_map(objective, theta):
-    """The diagonal (Jacobi) map of the linear model at ``theta``."""
-    return DiagonalPreconditioner(diagonal_scale(
-        objective.layout, objective.second_moment(), objective.curvature_per_output(theta),
+    """The centred diagonal (Jacobi) map of the linear model at ``theta``."""
+    return centred_diagonal_map(
+        objective.layout, objective.feature_moments(), objective.curvature_per_output(theta),
         objective.penalty.output_strength,
-    ))
+    )
 
 
 def _start(objective, seed=0):
@@ -170,7 +170,7 @@ def test_many_features_fall_back_to_the_diagonal_map():
     rng = np.random.default_rng(6)
     X, Y = rng.normal(size=(40, 30)), (rng.random((40, 2)) < 0.5).astype(float)
     objective = _objective(X, Y)
-    assert isinstance(_change(objective, _start(objective)), DiagonalPreconditioner)
+    assert isinstance(_change(objective, _start(objective)), CentredScaling)
 
 
 def test_correlated_features_cost_few_iterations():
@@ -178,7 +178,7 @@ def test_correlated_features_cost_few_iterations():
     X, Y = _correlated(np.random.default_rng(7), n_samples=1000, n_features=10)
     objective = _objective(X, Y)
     theta0 = np.zeros(objective.layout.n_params)
-    units = objective_units(objective)
+    units = standardized(objective)
     options = {"solver": "lbfgs", "max_fun": 15000, "tol": 1e-7, "verbose": 0}
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
