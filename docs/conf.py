@@ -13,6 +13,7 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 import skbce
+from skbce.datasets import _default_data_home
 
 # The gallery's problems are small: one BLAS thread is as fast as several on
 # an idle machine and far faster on a busy one, where threads that wait for
@@ -21,12 +22,13 @@ _BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# The gallery reads real benchmark sets from ``shared/datasets`` beside the
-# repository when it is there (skbce.datasets.load_benchmark); otherwise the
-# examples download them from OpenML.
-_SHARED = ROOT.parent / "shared" / "datasets"
-if _SHARED.is_dir():
-    os.environ.setdefault("SKBCE_DATA_HOME", str(_SHARED))
+# The gallery reads real benchmark sets from ``../shared/datasets`` when it is
+# there (skbce.datasets.load_benchmark); otherwise the examples download them
+# from OpenML. The folder is found now, from the build's working directory:
+# the examples run in examples/, where ``..`` is another folder.
+_DATA_HOME = _default_data_home()
+if _DATA_HOME.is_dir():
+    os.environ.setdefault("SKBCE_DATA_HOME", str(_DATA_HOME.resolve()))
 
 project = "skbce"
 author = "The skbce developers"
