@@ -90,9 +90,10 @@ def _hint(arff, first):
         if run == n_attributes:
             return f"all {n_attributes} attributes are binary: only a label count or names can tell"
         if run:
+            what = "attribute is" if run == 1 else f"{run} attributes are"
             return (
-                f"the {_end(side)} {run} attributes are binary: "
-                f"the file seems to have {run} labels"
+                f"the {_end(side)} {what} binary: "
+                f"the file seems to have {run} label{'s' if run > 1 else ''}"
             )
     return "no attribute at either end is binary"
 
@@ -146,7 +147,8 @@ def _by_names(arff, names, source):
     if unknown:
         shown = ", ".join(repr(name) for name in unknown[:3])
         more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
-        raise ValueError(f"{source}: {shown}{more} not attributes of {arff.path.name}")
+        verb = "is not an attribute" if len(unknown) == 1 else "are not attributes"
+        raise ValueError(f"{source}: {shown}{more} {verb} of {arff.path.name}")
     if len(names) >= len(arff.attributes):
         raise ValueError(f"{source}: every attribute of {arff.path.name} is a label; no feature")
     columns = [position[name] for name in names]

@@ -332,7 +332,7 @@ def test_bad_nominal_value_in_an_other_nominal(tmp_path):
     [
         (0, "between 1 and 6"),
         (7, "between 1 and 6"),
-        (["Class0", "nope"], r"'nope' not attributes of toy\.arff"),
+        (["Class0", "nope"], r"'nope' is not an attribute of toy\.arff"),
         (["Class0", "Class0"], "given twice"),
         (2.5, "labels must be a number of labels, a list of label names"),
     ],
