@@ -17,7 +17,8 @@ from skbce.datasets import _default_data_home
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS_REQUIREMENTS = (
-    "sphinx", "numpydoc", "pydata_sphinx_theme", "sphinx_gallery", "matplotlib", "skops"
+    "sphinx", "numpydoc", "pydata_sphinx_theme", "sphinx_gallery", "matplotlib", "skops",
+    "myst_parser",
 )
 
 
