@@ -149,7 +149,13 @@ def _check_file(path):
 def _load_file(path, labels, labels_first, notes):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        X, Y, features, names = load_arff(path, labels, labels_first=labels_first or None)
+        try:
+            X, Y, features, names = load_arff(path, labels, labels_first=labels_first or None)
+        except ValueError as error:
+            if "does not say which attributes are labels" not in str(error):
+                raise
+            raise UsageError(f"{error} Use --labels N, --labels FILE.xml or --labels "
+                             "NAME,NAME,...") from None
     notes.extend(str(w.message) for w in caught)
     return X, Y, features, names
 
@@ -342,7 +348,8 @@ def main(argv=None):
     -------
     int
         0 on success, 2 for a bad command line or input file (after one
-        line on stderr). A bad option that argparse finds exits with 2 too.
+        line on stderr), 130 when interrupted. A bad option that argparse
+        finds exits with 2 too.
     """
     args = _build_parser().parse_args(argv)
     try:
@@ -352,6 +359,9 @@ def main(argv=None):
         message = " ".join(str(error).split())  # one line, whatever the message holds
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

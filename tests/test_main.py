@@ -87,6 +87,7 @@ def bad_calls(folder):
         ([str(plain), "--n-labels", "3"], "'f2' (one of the last 3) is not binary"),
         ([str(plain), "--labels", "2", "--labels-first"], "'f0' (one of the first 2)"),
         ([str(plain)], "does not say which attributes are labels"),
+        ([str(plain)], "Use --labels N, --labels FILE.xml"),
         ([str(plain), "--labels", "2", "--test-size", "2.0"], "--test-size must be between"),
         ([str(plain), "--labels", "nope.xml"], "nope.xml: no such file"),
         ([str(plain), "--labels", "a,zzz"], "'zzz' is not an attribute"),
