@@ -140,7 +140,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
 
     See Also
     --------
-    skbce.metrics.binary_cross_entropy : The BCE metric, same formula.
+    skbce.binary_cross_entropy : The BCE metric, same formula.
     skbce.bce_score : Scorer for model selection.
 
     Examples

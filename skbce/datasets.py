@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 from sklearn.datasets import load_digits
+
+from ._arff import read_arff
+from ._arff_columns import encode_features, encode_labels
+from ._arff_labels import label_columns
 
 __all__ = ["load_arff", "load_benchmark", "make_digits_multilabel"]
 
@@ -72,58 +76,90 @@ def make_digits_multilabel(*, as_frame: bool = False) -> tuple[Any, Any, list[st
     return X, Y, names
 
 
-def _parse_attribute(line):
-    """Return ``(name, is_numeric)`` for an ``@attribute`` line."""
-    rest = line.split(None, 1)[1].strip()
-    if rest[0] in "'\"":
-        quote = rest[0]
-        end = rest.index(quote, 1)
-        name, kind = rest[1:end], rest[end + 1 :].strip()
-    else:
-        name, kind = rest.split(None, 1)
-    return name, kind.lower() in ("numeric", "real", "integer")
-
-
-def _labels_from_relation(relation):
-    """MEKA puts ``-C n`` in the relation name: labels first (n > 0) or last (n < 0)."""
-    match = re.search(r"-C\s+(-?\d+)", relation)
-    return int(match.group(1)) if match else None
-
-
 def load_arff(
     path: str | os.PathLike[str],
-    n_labels: int | None = None,
+    labels: int | Sequence[str] | str | os.PathLike[str] | None = None,
     *,
     labels_first: bool | None = None,
 ) -> tuple[Any, np.ndarray, list[str], list[str]]:
     """Read a multi-label data set from a Mulan or MEKA ARFF file.
 
-    Dense and sparse (``{index value, ...}``) ARFF are read. The label
-    columns are ``0/1`` attributes at the start or the end of the attribute
-    list; MEKA files say which in their relation name (``-C 174`` means the
-    first 174 attributes, ``-C -6`` the last 6), which is used when
-    ``n_labels`` is not given.
+    Dense rows and sparse rows (``{index value, ...}``) are read, with
+    quoted names and values (``'a, b'``) and ``%`` comments.
+
+    **Which attributes are labels**, in this order:
+
+    1. ``labels``, when given: a number of labels (the last ones, or the
+       first ones with ``labels_first=True``), a list of label names, or the
+       path of a Mulan XML label file (``<label name="..."/>`` elements);
+    2. a Mulan XML file beside the data: ``name.xml`` next to
+       ``name.arff``, ``name-train.arff`` or ``name-test.arff``;
+    3. a MEKA header: ``-C N`` in the ``@relation`` name means the first
+       ``N`` attributes, ``-C -N`` the last ``N``.
+
+    An XML file beside the data wins over a header that contradicts it
+    (Weka filters leave stale ``-C`` options in the relation name). Every
+    label must be binary: nominal ``{0,1}``, or numeric with only the
+    values 0 and 1; anything else is a ``ValueError`` that names the
+    attribute and says how many labels the file seems to have. When the
+    binary attributes at the labels' end outnumber the labels given, a
+    ``UserWarning`` says which of them are read as features.
+
+    **How the other attributes become features** (the columns of ``X``):
+
+    - numeric (``numeric``, ``real``, ``integer``): as they are;
+    - nominal with two values: one 0/1 column, named after the attribute
+      when the values are ``{0,1}``, else ``"name=value"`` with ``value``
+      the one coded 1: the value among ``1, true, yes, y, t`` (any case)
+      when exactly one is, else the second declared value;
+    - nominal with more values: one 0/1 indicator column per declared
+      value, in declaration order, named ``"name=value"``;
+    - nominal identifiers, whose observed values are distinct in at least
+      90% of the rows (a protein or document ID): left out;
+    - string attributes: left out.
+
+    Left-out attributes are reported in one ``UserWarning``. Date and
+    relational attributes raise a ``ValueError``.
+
+    **Missing values**: ``?`` in a feature becomes NaN (in each indicator
+    column of a nominal feature), kept explicitly in sparse output; fill it,
+    for example with :class:`sklearn.impute.SimpleImputer`, before a model
+    that refuses NaN. ``?`` in a label raises a ``ValueError``.
+
+    A value that is not a number for a numeric attribute, or not one of the
+    declared values of a nominal one, raises a ``ValueError`` that gives the
+    file name and line number.
 
     Parameters
     ----------
     path : str or path-like
         The ``.arff`` file.
-    n_labels : int, default=None
-        Number of label attributes; read from a MEKA header when ``None``.
+    labels : int, list of str, str or path-like, default=None
+        The labels: how many there are, their names, or the path of a Mulan
+        XML file naming them. ``None`` means: as the file says (an XML file
+        beside it, else a MEKA header).
     labels_first : bool, default=None
-        Whether the labels are the first attributes. ``None`` means: as the
-        MEKA header says, else last (the Mulan convention).
+        With a number of labels: whether they are the first attributes.
+        ``None`` means where the file's XML or MEKA header puts them, else
+        last (the Mulan convention). Not allowed with label names.
 
     Returns
     -------
     X : ndarray or scipy.sparse.csr_matrix of shape (n_samples, n_features)
-        Features (sparse when the file is sparse).
+        Features as float64 (sparse when the file has sparse rows).
     Y : ndarray of shape (n_samples, n_labels)
         0/1 label-indicator matrix of int.
     feature_names : list of str
-        Names of the feature attributes, in column order.
+        Names of the columns of ``X``.
     label_names : list of str
         Names of the label attributes, in column order.
+
+    Raises
+    ------
+    ValueError
+        If the file is not ARFF, has a bad value (the message gives its
+        line), a date attribute, or labels that cannot be found or are not
+        binary.
 
     Examples
     --------
@@ -133,9 +169,10 @@ def load_arff(
     ... @attribute a {0,1}
     ... @attribute b {0,1}
     ... @attribute x numeric
+    ... @attribute colour {red,green,blue}
     ... @data
-    ... 1,0,0.5
-    ... {1 1,2 2.0}
+    ... 1,0,0.5,red
+    ... 0,1,?,blue
     ... '''
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = os.path.join(folder, "toy.arff")
@@ -144,86 +181,22 @@ def load_arff(
     ...     X, Y, features, labels = load_arff(path)
     >>> Y.tolist(), labels
     ([[1, 0], [0, 1]], ['a', 'b'])
+    >>> features
+    ['x', 'colour=red', 'colour=green', 'colour=blue']
+    >>> X.tolist()
+    [[0.5, 1.0, 0.0, 0.0], [nan, 0.0, 0.0, 1.0]]
     """
-    attributes, relation, rows = [], "", []
-    sparse_rows = False
-    in_data = False
-    with open(Path(path), encoding="utf-8", errors="replace") as handle:
-        for raw_line in handle:
-            line = raw_line.strip()
-            if not line or line.startswith("%"):
-                continue
-            if in_data:
-                if line.startswith("{"):
-                    sparse_rows = True
-                rows.append(line)
-                continue
-            keyword = line.split(None, 1)[0].lower()
-            if keyword == "@relation":
-                relation = line.split(None, 1)[1] if " " in line else ""
-            elif keyword == "@attribute":
-                attributes.append(_parse_attribute(line))
-            elif keyword == "@data":
-                in_data = True
-    if not attributes or not rows:
-        raise ValueError(f"{path} is not an ARFF file with attributes and data.")
-    header_labels = _labels_from_relation(relation)
-    if n_labels is None:
-        if header_labels is None:
-            raise ValueError(
-                f"{path} does not say how many attributes are labels: give n_labels."
-            )
-        n_labels = abs(header_labels)
-    if labels_first is None:
-        labels_first = header_labels is not None and header_labels > 0
-    n_attributes = len(attributes)
-    if not 0 < n_labels < n_attributes:
-        raise ValueError(
-            f"n_labels={n_labels} must be between 1 and {n_attributes - 1} for {path}."
+    arff = read_arff(path)
+    label_index = label_columns(arff, labels, labels_first)
+    is_label = set(label_index)
+    feature_index = [j for j in range(len(arff.attributes)) if j not in is_label]
+    X, feature_names, left_out = encode_features(arff, feature_index)
+    if left_out:
+        warnings.warn(
+            f"{arff.path.name}: left out {', '.join(left_out)}.", UserWarning, stacklevel=2
         )
-    values = _parse_rows(rows, n_attributes, sparse_rows)
-    label_index = (
-        np.arange(n_labels) if labels_first else np.arange(n_attributes - n_labels, n_attributes)
-    )
-    feature_mask = np.ones(n_attributes, dtype=bool)
-    feature_mask[label_index] = False
-    Y = np.asarray(values[:, label_index].todense()).astype(int)
-    X = values[:, feature_mask]
-    X = X.tocsr() if sparse_rows else np.asarray(X.todense())
-    names = [name for name, _ in attributes]
-    return X, Y, [names[i] for i in np.flatnonzero(feature_mask)], [names[i] for i in label_index]
-
-
-def _value(token):
-    token = token.strip().strip("'\"")
-    return np.nan if token == "?" else float(token)
-
-
-def _parse_rows(rows, n_attributes, sparse_rows):
-    """Parse data lines (dense or ``{i v, ...}``) into a CSR matrix."""
-    data, indices, indptr = [], [], [0]
-    for row in rows:
-        if row.startswith("{"):
-            body = row.strip("{}").strip()
-            for pair in filter(None, (p.strip() for p in body.split(","))):
-                index, value = pair.split(None, 1)
-                indices.append(int(index))
-                data.append(_value(value))
-        else:
-            tokens = row.split(",")
-            if len(tokens) != n_attributes:
-                raise ValueError(
-                    f"A data row has {len(tokens)} values for {n_attributes} attributes."
-                )
-            row_values = [_value(t) for t in tokens]
-            nonzero = [i for i, v in enumerate(row_values) if v != 0]
-            indices.extend(nonzero)
-            data.extend(row_values[i] for i in nonzero)
-        indptr.append(len(indices))
-    return sparse.csr_matrix(
-        (np.asarray(data, dtype=np.float64), np.asarray(indices), np.asarray(indptr)),
-        shape=(len(rows), n_attributes),
-    )
+    Y = encode_labels(arff, label_index)
+    return X, Y, feature_names, [arff.attributes[j].name for j in label_index]
 
 
 # Benchmark sets: local file name and OpenML (name, version), None when not on OpenML.
@@ -236,11 +209,23 @@ _BENCHMARK_N_LABELS = {"yeast": 14, "emotions": 6, "CAL500": None}
 
 
 def _default_data_home():
-    """``$SKBCE_DATA_HOME``, else ``shared/datasets`` beside a source checkout."""
+    """Where the benchmark ARFF files are looked for when no folder is given.
+
+    ``$SKBCE_DATA_HOME`` if set; else the first of ``../shared/datasets``
+    from the working directory and, for a source checkout (a
+    ``pyproject.toml`` beside the package), ``shared/datasets`` beside the
+    checkout that is a folder. An installed package never looks inside
+    site-packages. When none exists, the first candidate is returned, so a
+    message can say where the files were expected.
+    """
     env = os.environ.get("SKBCE_DATA_HOME")
     if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "shared" / "datasets"
+        return Path(env).expanduser()
+    candidates = [Path.cwd().parent / "shared" / "datasets"]
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file():
+        candidates.append(checkout.parent / "shared" / "datasets")
+    return next((folder for folder in candidates if folder.is_dir()), candidates[0])
 
 
 def _openml_indicator(target):
@@ -268,8 +253,9 @@ def load_benchmark(name, *, data_home=None):
         The data set.
     data_home : str or path-like, default=None
         Folder holding the ARFF files. ``None`` means the ``SKBCE_DATA_HOME``
-        environment variable if set, else the folder ``shared/datasets``
-        next to a source checkout of skbce.
+        environment variable if set, else ``../shared/datasets`` from the
+        working directory, else ``shared/datasets`` beside a source
+        checkout of skbce.
 
     Returns
     -------

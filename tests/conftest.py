@@ -1,12 +1,12 @@
 """Test fixtures: the real data sets beside the repository."""
 
-from pathlib import Path
-
 import pytest
+
+from skbce.datasets import _default_data_home
 
 # The benchmark data sets live beside the repository, never inside it; a
 # user's clone does not have them, and the tests that need them skip.
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+DATASETS = _default_data_home()
 
 
 def load_benchmark(name, n_labels=None):

@@ -1,14 +1,12 @@
 """``load_benchmark``: a local ARFF copy first, OpenML otherwise, real sets when present."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from skbce import datasets
 from skbce.datasets import load_benchmark
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+SHARED = datasets._default_data_home()
 
 TOY_EMOTIONS = """@relation musicout
 @attribute f1 numeric
@@ -87,7 +85,38 @@ def test_real_benchmarks_have_their_published_shapes(name, shape):
     assert np.isfinite(X).all()
 
 
-def test_default_data_home_is_beside_the_source_tree(monkeypatch):
+def test_data_home_is_the_environment_variable_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKBCE_DATA_HOME", str(tmp_path / "mine"))
+    monkeypatch.chdir(tmp_path)
+    assert datasets._default_data_home() == tmp_path / "mine"
+
+
+def test_data_home_is_shared_datasets_beside_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.delenv("SKBCE_DATA_HOME", raising=False)
-    expected = Path(datasets.__file__).resolve().parents[2] / "shared" / "datasets"
-    assert datasets._default_data_home() == expected
+    (tmp_path / "shared" / "datasets").mkdir(parents=True)
+    (tmp_path / "clone").mkdir()
+    monkeypatch.chdir(tmp_path / "clone")
+    assert datasets._default_data_home().resolve() == (tmp_path / "shared" / "datasets").resolve()
+
+
+def test_installed_package_does_not_look_inside_site_packages(tmp_path, monkeypatch):
+    # An installed skbce has no pyproject.toml beside it: only the working directory counts.
+    monkeypatch.delenv("SKBCE_DATA_HOME", raising=False)
+    installed = tmp_path / "site-packages" / "skbce"
+    installed.mkdir(parents=True)
+    (tmp_path / "shared" / "datasets").mkdir(parents=True)  # beside site-packages: not used
+    monkeypatch.setattr(datasets, "__file__", str(installed / "datasets.py"))
+    (tmp_path / "elsewhere" / "run").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "elsewhere" / "run")
+    assert datasets._default_data_home() == tmp_path / "elsewhere" / "shared" / "datasets"
+
+
+def test_source_checkout_finds_the_folder_beside_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("SKBCE_DATA_HOME", raising=False)
+    checkout = tmp_path / "repo"
+    (checkout / "skbce").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text("")
+    (tmp_path / "shared" / "datasets").mkdir(parents=True)
+    monkeypatch.setattr(datasets, "__file__", str(checkout / "skbce" / "datasets.py"))
+    monkeypatch.chdir(checkout / "skbce")  # ../shared/datasets from here does not exist
+    assert datasets._default_data_home() == tmp_path / "shared" / "datasets"

@@ -1,13 +1,14 @@
-"""The built-in digits task and the ARFF reader."""
+"""The built-in digits task, and the ARFF reader on every real file in the shared folder."""
 
 import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.datasets import load_digits
 
+from skbce._arff_labels import read_label_xml
 from skbce.datasets import load_arff, make_digits_multilabel
 
-from .conftest import load_benchmark
+from .conftest import DATASETS
 
 
 def test_digits_labels_answer_the_questions():
@@ -27,59 +28,43 @@ def test_digits_as_frame():
     assert isinstance(X, pd.DataFrame) and list(Y.columns) == names
 
 
-MULAN = """% labels last, count given by the caller
-@relation toy
-@attribute f1 numeric
-@attribute f2 numeric
-@attribute 'label a' {0,1}
-@attribute lb {0,1}
-@data
-"""
-MEKA = """@relation 'toy: -C 2'
-@attribute 'label a' {0,1}
-@attribute lb {0,1}
-@attribute f1 numeric
-@attribute f2 numeric
-@data
-"""
+# The shapes documented in ../shared/datasets/README.md: (samples, features, labels),
+# whether the file is sparse, and where the labels come from when nothing is given.
+SHARED_FILES = {
+    "yeast": ((2417, 103, 14), False, 14),
+    "emotions": ((593, 72, 6), False, 6),
+    "CAL500": ((502, 68, 174), False, None),  # MEKA header -C 174: labels first
+    "scene-train": ((1211, 294, 6), False, None),  # scene.xml beside
+    "scene-test": ((1196, 294, 6), False, None),
+    "medical-train": ((333, 1449, 45), True, None),  # medical.xml wins over its -C 45
+    "medical-test": ((645, 1449, 45), True, None),
+    "delicious-train": ((12920, 500, 983), True, None),  # delicious.xml beside
+    "delicious-test": ((3185, 500, 983), True, None),
+}
 
 
-@pytest.mark.parametrize(
-    "header, dense_rows, sparse_rows, kwargs",
-    [
-        (MULAN, ["1.5,2,1,0", "0,0,0,1"], ["{0 1.5,1 2,2 1}", "{3 1}"], {"n_labels": 2}),
-        (MEKA, ["1,0,1.5,2", "0,1,0,0"], ["{0 1,2 1.5,3 2}", "{1 1}"], {}),
-    ],
-    ids=["mulan_labels_last", "meka_labels_first"],
-)
-@pytest.mark.parametrize("is_sparse", [False, True], ids=["dense", "sparse"])
-def test_dense_and_sparse_arff(tmp_path, header, dense_rows, sparse_rows, kwargs, is_sparse):
-    path = tmp_path / "toy.arff"
-    path.write_text(header + "\n".join(sparse_rows if is_sparse else dense_rows) + "\n")
-    X, Y, features, labels = load_arff(path, **kwargs)
-    assert sparse.issparse(X) == is_sparse
-    assert Y.tolist() == [[1, 0], [0, 1]]
-    assert labels == ["label a", "lb"] and features == ["f1", "f2"]
-    dense_X = X.toarray() if is_sparse else X
-    np.testing.assert_array_equal(dense_X, [[1.5, 2.0], [0.0, 0.0]])
-
-
-def test_arff_without_label_count_is_refused(tmp_path):
-    path = tmp_path / "plain.arff"
-    path.write_text("@relation plain\n@attribute a numeric\n@attribute b {0,1}\n@data\n1,0\n")
-    with pytest.raises(ValueError, match="n_labels"):
-        load_arff(path)
-
-
-@pytest.mark.parametrize(
-    "name, n_labels, shape",
-    [
-        ("yeast", 14, (2417, 103, 14)),
-        ("emotions", 6, (593, 72, 6)),
-        ("CAL500", None, (502, 68, 174)),
-    ],
-)
-def test_shared_benchmarks(name, n_labels, shape):
-    X, Y, _, labels = load_benchmark(name, n_labels)
+@pytest.mark.parametrize("name", list(SHARED_FILES))
+def test_every_shared_file_has_its_documented_shape(name):
+    path = DATASETS / f"{name}.arff"
+    if not path.is_file():
+        pytest.skip(f"{path} is not available")
+    shape, is_sparse, labels = SHARED_FILES[name]
+    X, Y, features, label_names = load_arff(path, labels)
     assert (X.shape[0], X.shape[1], Y.shape[1]) == shape
-    assert set(np.unique(Y)) <= {0, 1} and len(labels) == shape[2]
+    assert sparse.issparse(X) == is_sparse
+    assert len(features) == shape[1] and len(label_names) == shape[2]
+    assert Y.dtype.kind == "i" and set(np.unique(Y)) == {0, 1}
+    xml = DATASETS / f"{name.split('-')[0]}.xml"
+    if xml.is_file():  # the labels are the ones the XML names, in its order
+        assert label_names == read_label_xml(xml)
+    assert not set(features) & set(label_names)
+
+
+def test_shared_medical_labels_are_the_last_attributes():
+    path = DATASETS / "medical-train.arff"
+    if not path.is_file():
+        pytest.skip(f"{path} is not available")
+    _, Y, features, labels = load_arff(path)
+    # Its relation says -C 45 (labels first); the first attributes are words.
+    assert labels[0].startswith("Class-0") and not any(f.startswith("Class-") for f in features)
+    assert Y.shape == (333, 45)

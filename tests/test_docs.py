@@ -17,7 +17,8 @@ from skbce.datasets import _default_data_home
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS_REQUIREMENTS = (
-    "sphinx", "numpydoc", "pydata_sphinx_theme", "sphinx_gallery", "matplotlib", "skops"
+    "sphinx", "numpydoc", "pydata_sphinx_theme", "sphinx_gallery", "matplotlib", "skops",
+    "myst_parser",
 )
 
 
@@ -27,10 +28,7 @@ def _missing_requirements():
 
 def _data_home():
     """Where the docs build will look for the benchmark ARFF files (see docs/conf.py)."""
-    if os.environ.get("SKBCE_DATA_HOME"):
-        return Path(os.environ["SKBCE_DATA_HOME"])
-    shared = ROOT.parent / "shared" / "datasets"
-    return shared if shared.is_dir() else _default_data_home()
+    return _default_data_home()
 
 
 @pytest.mark.skipif(bool(_missing_requirements()),

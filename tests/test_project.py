@@ -52,6 +52,49 @@ def test_readme_quick_start_is_two_commands():
     assert "pytest" in commands[1]
 
 
+def _project():
+    tomllib = pytest.importorskip("tomllib")  # the standard library's from Python 3.11
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def test_readme_links_work_on_a_package_index():
+    # The README is the package's page on the index, where a relative link is dead.
+    source = _project()["urls"]["Source"]
+    links = re.findall(r"\]\(([^)]+)\)", (ROOT / "README.md").read_text())
+    assert links
+    for link in links:
+        assert link.startswith(source), link
+    readme = (ROOT / "README.md").read_text()
+    assert "```bash\npip install skbce\n```" in readme  # from the index
+    assert "pip install . && python -m skbce" in readme  # from source
+
+
+def test_licence_and_classifiers_say_what_the_project_is():
+    project = _project()
+    assert project["license"] == "BSD-3-Clause" and project["license-files"] == ["LICENSE"]
+    licence = (ROOT / "LICENSE").read_text()
+    assert licence.startswith("BSD 3-Clause License") and "Neither the name" in licence
+    classifiers = project["classifiers"]
+    assert any(c.startswith("Development Status :: ") for c in classifiers)
+    oldest = int(re.fullmatch(r">=3\.(\d+)", project["requires-python"]).group(1))
+    versions = sorted(int(c.rsplit(".", 1)[1]) for c in classifiers
+                      if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c))
+    assert versions and versions[0] == oldest
+    assert versions == list(range(oldest, versions[-1] + 1))  # no gap
+
+
+def test_changelog_has_the_current_version_newest_first():
+    from skbce import __version__
+
+    sections = re.findall(r"^## (\S+)", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    assert __version__ in sections
+    released = [s for s in sections if s != "Unreleased"]
+    assert sections[: len(sections) - len(released)] == ["Unreleased"] * (
+        len(sections) - len(released))
+    key = [tuple(int(part) for part in s.split(".")) for s in released]
+    assert key == sorted(key, reverse=True)
+
+
 @pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
 def test_ruff_clean():
     result = subprocess.run(
