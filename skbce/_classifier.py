@@ -7,7 +7,7 @@ their own modules.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -17,10 +17,16 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _validation
-from ._network import ParameterLayout, allocate_activations, forward, initial_parameters
+from ._network import (
+    ACTIVATIONS,
+    ParameterLayout,
+    allocate_activations,
+    forward,
+    initial_parameters,
+)
 from ._problem import build_problem
 from ._rows import map_rows, training_data
-from ._solver import solve
+from ._solver import SOLVERS, solve
 
 
 def _inside_unit_interval(proba):
@@ -151,6 +157,28 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
     (4, 2)
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "hidden_layer_sizes": [_validation.LayerSizes()],
+        "activation": [_validation.Options(*ACTIVATIONS)],
+        "alpha": [_validation.Interval("real", 0, None, closed="left")],
+        "solver": [_validation.Options(*SOLVERS)],
+        "max_iter": [_validation.Interval("int", 1, None, closed="left")],
+        "max_fun": [_validation.Interval("int", 1, None, closed="left")],
+        # tol=0 never stops on the gradient: the solver runs to max_iter.
+        "tol": [_validation.Interval("real", 0, None, closed="left")],
+        "pos_weight": [
+            None, _validation.Options("balanced"),
+            _validation.RealArray(0, np.inf, (1,), "a 1-D array of non-negative finite weights"),
+        ],
+        "class_weight": [None, _validation.Options("balanced"), _validation.ClassWeights()],
+        "missing_labels": [_validation.Options("error", "ignore")],
+        "label_smoothing": [_validation.Interval("real", 0, 1, closed="left")],
+        "threshold": [_validation.THRESHOLDS],
+        "random_state": [_validation.RandomStates()],
+        "warm_start": [_validation.Boolean()],
+        "verbose": [_validation.Interval("int", None, None), _validation.Boolean()],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes: tuple[int, ...] | int = (),
@@ -229,7 +257,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         if data.target_type != "multiclass":
             _validation.check_threshold(self.threshold, data.rows.n_outputs)
         result = solve(
-            problem.objective, self._starting_point(problem, previous), solver=self.solver,
+            problem.objective, self._starting_point(problem, previous, data.classes),
+            solver=self.solver,
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
             start_in_units=previous is None and bool(hidden),
         )
@@ -258,7 +287,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         layout = ParameterLayout(sizes)
         return sizes, layout.pack(self.coefs_, self.intercepts_)
 
-    def _starting_point(self, problem, previous):
+    def _starting_point(self, problem, previous, classes):
         """The previous solution (warm start), else the prior or a random start."""
         layout = problem.objective.layout
         if previous is not None:
@@ -269,6 +298,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
                     f"layers, labels) as the previous fit: {sizes} before, "
                     f"{layout.layer_sizes} now. Set warm_start=False to start afresh."
                 )
+            _validation.check_warm_start_classes(self.classes_, classes)
             return theta
         theta0 = initial_parameters(
             layout, self.activation, check_random_state(self.random_state),
@@ -407,11 +437,15 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         return self._on_rows("predict", X)
 
     def _predict(self, X: Any) -> NDArray[Any]:
-        raw = self._logits(X)
+        threshold = None
+        if self._target_type != "multiclass":
+            threshold = _validation.check_threshold(self.threshold, self.n_outputs_)
+        # One decision rule: on the probabilities predict_proba returns, so
+        # that predict(X) is predict_proba(X) > threshold (its argmax for
+        # multiclass) even where those are moved inside (0, 1).
+        proba = self._predict_proba(X)
         if self._target_type == "multiclass":
-            return self.classes_[np.argmax(raw, axis=1)]
-        threshold = _validation.check_threshold(self.threshold, self.n_outputs_)
-        proba = expit(raw, out=raw)
+            return self.classes_[np.argmax(proba, axis=1)]
         if self._target_type == "binary":
-            return self.classes_[(proba[:, 0] > threshold.reshape(-1)[0]).astype(int)]
+            return self.classes_[(proba[:, 1] > threshold.reshape(-1)[0]).astype(int)]
         return (proba > threshold).astype(np.int64)

@@ -153,6 +153,7 @@ def training_data(estimator, X, y, sample_weight):
     X = validate_data(
         estimator, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=True
     )
+    _validation.check_feature_magnitude(X)
     targets, classes, target_type = _validation.encode_targets(
         y, estimator.missing_labels, dtype=X.dtype
     )

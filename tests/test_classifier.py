@@ -4,10 +4,11 @@ import os
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import sparse
 from sklearn.datasets import make_classification, make_multilabel_classification
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
@@ -268,3 +269,71 @@ def test_fit_peak_memory_is_below_two_and_a_half_X():
     )
     ratio = float(run_python(code).splitlines()[-1])
     assert ratio < 2.5, f"fit peaked at {ratio:.2f} x X.nbytes"
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [pd.MultiIndex.from_tuples([("a", "x"), ("a", "y"), ("b", "x")]),
+     pd.Index([("a", 1), ("b", 2), ("c", 3)], tupleize_cols=False)],
+    ids=["MultiIndex", "tuples"],
+)
+def test_dataframe_y_with_tuple_column_names_gives_1d_classes(columns):
+    X, Y = noisy_multilabel()
+    clf = BCEMultiLabelClassifier().fit(X, pd.DataFrame(Y, columns=columns))
+    assert clf.classes_.shape == (3,)
+    assert list(clf.classes_) == list(columns)
+    labelled = pd.DataFrame(clf.predict(X), columns=clf.classes_)
+    assert list(labelled.columns) == list(columns)
+
+
+def test_one_column_integer_dataframe_y_keeps_integer_classes():
+    X, Y = noisy_multilabel()
+    y = pd.DataFrame({"label": Y[:, 0].astype(np.int64) + 3})
+    with pytest.warns(DataConversionWarning):
+        ours = BCEMultiLabelClassifier().fit(X, y)
+    with pytest.warns(DataConversionWarning):
+        theirs = LogisticRegression().fit(X, y)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    assert ours.classes_.dtype == theirs.classes_.dtype
+    assert ours.predict(X).dtype == theirs.predict(X).dtype
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1.0, 0.5])
+@pytest.mark.parametrize("kind", ["multilabel", "binary"])
+def test_predict_is_predict_proba_above_threshold_at_extreme_logits(kind, threshold):
+    X, Y = noisy_multilabel(80, n_labels=1 if kind == "binary" else 3)
+    y = Y[:, 0] if kind == "binary" else Y
+    clf = BCEMultiLabelClassifier(threshold=threshold).fit(X, y)
+    X_far = X * 1e4  # logits far beyond where expit rounds to 0 or 1
+    proba = clf.predict_proba(X_far)
+    if kind == "binary":
+        expected = clf.classes_[(proba[:, 1] > threshold).astype(int)]
+    else:
+        expected = (proba > threshold).astype(int)
+    np.testing.assert_array_equal(clf.predict(X_far), expected)
+
+
+def test_predict_is_argmax_of_predict_proba_for_multiclass_at_extreme_logits():
+    X, Y = noisy_multilabel(80)
+    y = Y.sum(axis=1).astype(int)
+    clf = BCEMultiLabelClassifier().fit(X, y)
+    X_far = X * 1e4
+    np.testing.assert_array_equal(
+        clf.predict(X_far), clf.classes_[clf.predict_proba(X_far).argmax(axis=1)]
+    )
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [([0, 1], [1, 2]), (["no", "yes"], ["a", "b"]), ([0, 1, 2], [0, 1, 3])],
+    ids=["binary ints", "binary strings", "multiclass"],
+)
+def test_warm_start_refuses_other_classes_of_the_same_count(first, second):
+    X, _ = noisy_multilabel(60)
+    index = np.arange(60) % len(first)
+    clf = fit_quietly(BCEMultiLabelClassifier(warm_start=True), X, np.array(first)[index])
+    with pytest.raises(ValueError, match=r"warm_start.*classes"):
+        clf.fit(X, np.array(second)[index])
+    # A fresh fit on the new classes is fine.
+    clf.set_params(warm_start=False).fit(X, np.array(second)[index])
+    np.testing.assert_array_equal(clf.classes_, np.unique(second))

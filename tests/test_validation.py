@@ -8,8 +8,9 @@ leave no fitted model behind.
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn.base import clone
 
-from skbce import BCEMultiLabelClassifier
+from skbce import BCEMultiLabelClassifier, PerLabelThresholdClassifier
 
 from ._helpers import fit_quietly, noisy_multilabel, with_value
 
@@ -102,7 +103,6 @@ BAD_PARAMS = [
     ({"max_iter": -5}, "max_iter"),
     ({"max_iter": 2.5}, "max_iter"),
     ({"max_fun": 0}, "max_fun"),
-    ({"tol": 0.0}, "tol"),
     ({"tol": -1e-3}, "tol"),
     ({"tol": np.nan}, "tol"),
     ({"activation": "softmax"}, "activation"),
@@ -131,6 +131,11 @@ BAD_PARAMS = [
     ({"threshold": -0.1}, "threshold"),
     ({"threshold": np.nan}, "threshold"),
     ({"threshold": "half"}, "threshold"),
+    ({"threshold": "0.5"}, "threshold"),
+    ({"threshold": ["0.5", "0.5"]}, "threshold"),
+    ({"threshold": True}, "threshold"),
+    ({"tol": "0.01"}, "tol"),
+    ({"alpha": True}, "alpha"),
     ({"threshold": [0.5, 0.5, 0.5]}, "threshold"),  # y has 2 labels
     ({"threshold": [0.5, 1.2]}, "threshold"),
     ({"threshold": [[0.5, 0.5]]}, "threshold"),
@@ -186,9 +191,57 @@ def test_threshold_is_checked_at_predict(threshold, match):
         clf.predict(X_GOOD)
 
 
-def test_per_label_threshold_is_used():
-    clf = fit_quietly(BCEMultiLabelClassifier(threshold=[0.0, 1.0]), X_GOOD, Y_GOOD)
-    predicted = clf.predict(X_GOOD)
-    assert predicted[:, 0].all() and not predicted[:, 1].any()
+@pytest.mark.parametrize(
+    "class_weight",
+    [{0: -0.1, 1: 1.0}, {0: -1, 1: 1}, {0: np.nan, 1: 1.0}, {0: np.inf, 1: 1.0},
+     {0: 0.0, 1: 0.0}, {0: "heavy", 1: 1.0}],
+    ids=["negative", "minus one", "nan", "inf", "all zero", "string"],
+)
+def test_unusable_class_weight_is_named(class_weight):
+    y = (X_GOOD[:, 0] > 0).astype(int)
+    clf = BCEMultiLabelClassifier(class_weight=class_weight)
+    with pytest.raises(ValueError, match="'class_weight'"):
+        fit_quietly(clf, X_GOOD, y)
+    assert not hasattr(clf, "coefs_")
 
 
+def test_sample_weight_whose_sum_overflows_is_named():
+    clf = BCEMultiLabelClassifier()
+    with pytest.raises(ValueError, match=r"sample_weight.*(large|overflow)"):
+        fit_quietly(clf, X_GOOD, Y_GOOD, sample_weight=np.full(len(X_GOOD), 1e308))
+    assert not hasattr(clf, "coefs_")
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+def test_feature_too_large_to_square_is_named(solver):
+    X = X_GOOD.copy()
+    X[:, 0] *= 1e200
+    clf = BCEMultiLabelClassifier(solver=solver)
+    with pytest.raises(ValueError, match=r"X .*e\+200.*scale the features"):
+        fit_quietly(clf, X, Y_GOOD)
+    assert not hasattr(clf, "coefs_")
+
+
+def test_tol_zero_runs_to_max_iter():
+    # As in scikit-learn's estimators: tol=0 never stops on the gradient.
+    clf = BCEMultiLabelClassifier(tol=0.0, max_iter=4)
+    fit_quietly(clf, X_GOOD, Y_GOOD, allow_convergence=True)
+    assert clf.n_iter_ == 4
+    assert np.isfinite(clf.loss_)
+
+
+def _wrong_kind_of_value():
+    return object()
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [BCEMultiLabelClassifier(max_iter=5), PerLabelThresholdClassifier(cv=2)],
+    ids=lambda e: type(e).__name__,
+)
+def test_every_parameter_is_checked_at_fit_naming_it(estimator):
+    y = (X_GOOD[:, 0] > 0).astype(int)
+    for name in estimator.get_params(deep=False):
+        clf = clone(estimator).set_params(**{name: _wrong_kind_of_value()})  # not checked yet
+        with pytest.raises((ValueError, TypeError), match=f"'{name}'"):
+            fit_quietly(clf, X_GOOD, y)
