@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _validation
 from ._network import (
@@ -324,9 +324,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X: Any) -> NDArray[Any]:
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=False
-        )
+        X = _validation.validate_X(self, X, reset=False)
         dtype = X.dtype
         coefs = [c.astype(dtype, copy=False) for c in self.coefs_]
         intercepts = [b.astype(dtype, copy=False) for b in self.intercepts_]

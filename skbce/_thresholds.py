@@ -34,6 +34,7 @@ from ._validation import (
     _is_int,
     _is_real,
     check_parameters,
+    target_array,
 )
 
 SCORINGS = ("f1", "f1_micro", "jaccard", "balanced_accuracy", "accuracy")
@@ -360,8 +361,10 @@ or callable, default="f1"
             raise ValueError("Found array with 0 sample(s) (X is empty) while fit needs some.")
         # Checked before type_of_target, which would cast an infinite y to
         # int; the estimator gets y as given (a DataFrame keeps its names).
+        # target_array: the containers the estimator takes (None, pd.NA -> NaN).
         checked = y if sparse.issparse(y) else check_array(
-            y, ensure_2d=False, dtype=None, input_name="y", ensure_all_finite="allow-nan"
+            target_array(y)[0], ensure_2d=False, dtype=None, input_name="y",
+            ensure_all_finite="allow-nan",
         )
         # NaN marks a missing label of a 2-D y: the estimator decides whether
         # it accepts them (BCEMultiLabelClassifier(missing_labels="ignore")),

@@ -6,6 +6,7 @@ accepted.
 """
 
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -14,6 +15,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import validate_data
 
 ACCEPTED_TARGETS = (
     "a 2-D label-indicator matrix or a 2-D matrix of probabilities in [0, 1] "
@@ -718,3 +720,31 @@ def check_warm_start_classes(previous, classes):
             f"{previous.tolist()} before, {classes.tolist()} now. Set "
             "warm_start=False to start afresh."
         )
+
+
+def validate_X(estimator, X, reset):
+    """``sklearn.utils.validation.validate_data`` on ``X``, with messages that name ``X``.
+
+    Parameters
+    ----------
+    estimator : BCEMultiLabelClassifier
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    reset : bool
+        True in fit (records ``n_features_in_``), False in the predictions.
+
+    Returns
+    -------
+    {ndarray, sparse matrix}
+        float64 or float32, CSR or CSC.
+    """
+    try:
+        return validate_data(
+            estimator, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32],
+            reset=reset,
+        )
+    except ValueError as exc:
+        message = str(exc)
+        if re.search(r"\bX\b", message):
+            raise
+        # e.g. "Complex data not supported", "Found array with 0 sample(s)".
+        raise ValueError(f"Invalid X: {message}") from None
