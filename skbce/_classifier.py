@@ -247,7 +247,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         """
         hidden = _validation.check_hyperparameters(self)
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         previous = self._previous_solution() if self.warm_start else None
         data = training_data(self, X, y, sample_weight)
         problem = build_problem(
@@ -435,15 +437,13 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         return self._on_rows("predict", X)
 
     def _predict(self, X: Any) -> NDArray[Any]:
-        threshold = None
-        if self._target_type != "multiclass":
-            threshold = _validation.check_threshold(self.threshold, self.n_outputs_)
         # One decision rule: on the probabilities predict_proba returns, so
         # that predict(X) is predict_proba(X) > threshold (its argmax for
         # multiclass) even where those are moved inside (0, 1).
-        proba = self._predict_proba(X)
         if self._target_type == "multiclass":
-            return self.classes_[np.argmax(proba, axis=1)]
+            return self.classes_[np.argmax(self._predict_proba(X), axis=1)]
+        threshold = _validation.check_threshold(self.threshold, self.n_outputs_)
+        proba = self._predict_proba(X)
         if self._target_type == "binary":
             return self.classes_[(proba[:, 1] > threshold.reshape(-1)[0]).astype(int)]
         return (proba > threshold).astype(np.int64)
