@@ -85,6 +85,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         Stop when the largest absolute entry of the gradient is below ``tol``
         (first-layer weights of a feature far from unit scale are measured in
         a unit of that feature's scale, so ``tol`` does not depend on it).
+        ``tol=0``, as in scikit-learn, never stops on the gradient: the
+        solver runs to ``max_iter``, or until a step no longer lowers the
+        objective in floating point.
     pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
         Weight of the positive term of each label's BCE,
         ``-[p_k y log p + (1 - y) log(1 - p)]`` as in PyTorch's
@@ -92,7 +95,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         of each label in the (weighted) training data.
     class_weight : None, "balanced" or dict, default=None
         Weights of the classes of a 1-D ``y``, as in scikit-learn; multiplies
-        ``sample_weight``.
+        ``sample_weight``. A dict's weights must be finite, non-negative and
+        not all zero.
     missing_labels : {"error", "ignore"}, default="error"
         With ``"ignore"``, NaN entries of a 2-D ``y`` are left out of the loss:
         a sample's mean runs over its observed labels and a sample with none
@@ -101,12 +105,14 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         Targets become ``y (1 - s) + 0.5 s`` before the loss.
     threshold : float or array-like of shape (n_labels,), default=0.5
         ``predict`` gives a label (or the positive class) where its
-        probability is strictly above the threshold; one per label is allowed.
-        Ignored for multiclass ``y`` (``predict`` is the argmax).
+        probability, as :meth:`predict_proba` returns it, is strictly above
+        the threshold; one per label is allowed. Ignored for multiclass ``y``
+        (``predict`` is the argmax of :meth:`predict_proba`).
     random_state : int, RandomState instance or None, default=None
         Seeds the MLP's initial weights (the linear model starts at zero).
     warm_start : bool, default=False
-        Start from the previous solution when refitting the same shapes.
+        Start from the previous solution when refitting the same shapes and
+        classes (a refit on other classes or labels raises a ``ValueError``).
     verbose : int, default=0
         Print the objective every 10 iterations and a final summary.
 

@@ -38,14 +38,15 @@ def test_feature_scale_does_not_change_the_unpenalized_model(scales, dtype):
     assert clf.loss_ == pytest.approx(reference.loss_, rel=1e-6 if dtype == np.float64 else 1e-5)
 
 
+@pytest.mark.parametrize("scale", [1e8, 1e140])  # 1e140: just below what fit refuses
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
-def test_huge_features_with_penalty_reach_the_optimum(solver):
-    # At scale 1e8 the penalty on the (tiny) weights is negligible, so the
+def test_huge_features_with_penalty_reach_the_optimum(solver, scale):
+    # At a huge scale the penalty on the (tiny) weights is negligible, so the
     # penalized fit must match the unpenalized fit on unit-scale data.
     X, Y = noisy_multilabel(200)
     reference = fit_quietly(BCEMultiLabelClassifier(alpha=0.0, tol=1e-8), X, Y)
-    clf = fit_quietly(BCEMultiLabelClassifier(solver=solver, tol=1e-8), X * 1e8, Y)
-    assert_allclose(clf.predict_proba(X * 1e8), reference.predict_proba(X), atol=1e-5)
+    clf = fit_quietly(BCEMultiLabelClassifier(solver=solver, tol=1e-8), X * scale, Y)
+    assert_allclose(clf.predict_proba(X * scale), reference.predict_proba(X), atol=1e-5)
 
 
 def test_tiny_features_with_penalty_are_ignored():
