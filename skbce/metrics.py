@@ -55,9 +55,11 @@ def binary_cross_entropy(
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
+    y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
         Targets in [0, 1]: 0/1 labels or probabilities (soft labels); NaN
-        marks a missing label.
+        (or ``pd.NA``, ``None``) marks a missing label. Every container
+        :meth:`BCEMultiLabelClassifier.fit <skbce.BCEMultiLabelClassifier.fit>`
+        takes is accepted: lists, sparse label matrices, pandas and polars frames.
     y_prob : array-like of shape (n_samples,) or (n_samples, n_labels)
         Predicted probabilities of the positive outcome of each label. For
         1-D ``y_true``, an array of shape (n_samples, 2) (as
@@ -256,9 +258,10 @@ estimator : object
     ``y_true``).
 X : array-like of shape (n_samples, n_features)
     Inputs.
-y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
-    Targets: labels of ``estimator.classes_`` (1-D) or a matrix of targets in
-    [0, 1], NaN for a missing label (2-D).
+y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+    The targets ``fit`` takes: labels of ``estimator.classes_`` (1-D; a
+    label the model was not fitted on raises a ``ValueError``) or a matrix
+    of targets in [0, 1], NaN or ``pd.NA`` for a missing label (2-D).
 sample_weight : array-like of shape (n_samples,), default=None
     Non-negative sample weights.
 
