@@ -7,20 +7,26 @@ their own modules.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _validation
-from ._network import ParameterLayout, allocate_activations, forward, initial_parameters
+from ._network import (
+    ACTIVATIONS,
+    ParameterLayout,
+    allocate_activations,
+    forward,
+    initial_parameters,
+)
 from ._problem import build_problem
 from ._rows import map_rows, training_data
-from ._solver import solve
+from ._solver import SOLVERS, solve
 
 
 def _inside_unit_interval(proba):
@@ -86,7 +92,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         ``tol`` means the same for any scale or offset of a feature. A fit
         that stops before this test is met raises a ``ConvergenceWarning``:
         at a budget, and for the linear model also when the objective no
-        longer decreases in floating point short of the test.
+        longer decreases in floating point short of the test. ``tol=0``, as
+        in scikit-learn, never stops on the gradient: the solver runs to
+        ``max_iter``, or until a step no longer lowers the objective.
     pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
         Weight of the positive term of each label's BCE,
         ``-[p_k y log p + (1 - y) log(1 - p)]`` as in PyTorch's
@@ -94,7 +102,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         of each label in the (weighted) training data.
     class_weight : None, "balanced" or dict, default=None
         Weights of the classes of a 1-D ``y``, as in scikit-learn; multiplies
-        ``sample_weight``.
+        ``sample_weight``. A dict's weights must be finite, non-negative and
+        not all zero.
     missing_labels : {"error", "ignore"}, default="error"
         With ``"ignore"``, NaN entries of a 2-D ``y`` are left out of the loss:
         a sample's mean runs over its observed labels and a sample with none
@@ -103,12 +112,14 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         Targets become ``y (1 - s) + 0.5 s`` before the loss.
     threshold : float or array-like of shape (n_labels,), default=0.5
         ``predict`` gives a label (or the positive class) where its
-        probability is strictly above the threshold; one per label is allowed.
-        Ignored for multiclass ``y`` (``predict`` is the argmax).
+        probability, as :meth:`predict_proba` returns it, is strictly above
+        the threshold; one per label is allowed. Ignored for multiclass ``y``
+        (``predict`` is the argmax of :meth:`predict_proba`).
     random_state : int, RandomState instance or None, default=None
         Seeds the MLP's initial weights (the linear model starts at zero).
     warm_start : bool, default=False
-        Start from the previous solution when refitting the same shapes.
+        Start from the previous solution when refitting the same shapes and
+        classes (a refit on other classes or labels raises a ``ValueError``).
     verbose : int, default=0
         Print the objective every 10 iterations and a final summary.
 
@@ -158,6 +169,28 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
     >>> clf.predict_proba(X).shape
     (4, 2)
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "hidden_layer_sizes": [_validation.LayerSizes()],
+        "activation": [_validation.Options(*ACTIVATIONS)],
+        "alpha": [_validation.Interval("real", 0, None, closed="left")],
+        "solver": [_validation.Options(*SOLVERS)],
+        "max_iter": [_validation.Interval("int", 1, None, closed="left")],
+        "max_fun": [_validation.Interval("int", 1, None, closed="left")],
+        # tol=0 never stops on the gradient: the solver runs to max_iter.
+        "tol": [_validation.Interval("real", 0, None, closed="left")],
+        "pos_weight": [
+            None, _validation.Options("balanced"),
+            _validation.RealArray(0, np.inf, (1,), "a 1-D array of non-negative finite weights"),
+        ],
+        "class_weight": [None, _validation.Options("balanced"), _validation.ClassWeights()],
+        "missing_labels": [_validation.Options("error", "ignore")],
+        "label_smoothing": [_validation.Interval("real", 0, 1, closed="left")],
+        "threshold": [_validation.THRESHOLDS],
+        "random_state": [_validation.RandomStates()],
+        "warm_start": [_validation.Boolean()],
+        "verbose": [_validation.Interval("int", None, None), _validation.Boolean()],
+    }
 
     def __init__(
         self,
@@ -227,8 +260,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         """
         hidden = _validation.check_hyperparameters(self)
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
-                             "target y is None.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         previous = self._previous_solution() if self.warm_start else None
         data = training_data(self, X, y, sample_weight)
         problem = build_problem(
@@ -238,8 +272,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         if data.target_type != "multiclass":
             _validation.check_threshold(self.threshold, data.rows.n_outputs)
         result = solve(
-            problem.objective, self._starting_point(problem, previous), solver=self.solver,
-            max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+            problem.objective, self._starting_point(problem, previous, data.classes),
+            solver=self.solver, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
+            verbose=self.verbose,
             start_standardized=previous is None and bool(hidden),
         )
         self._store(data, problem, result)
@@ -267,7 +302,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         layout = ParameterLayout(sizes)
         return sizes, layout.pack(self.coefs_, self.intercepts_)
 
-    def _starting_point(self, problem, previous):
+    def _starting_point(self, problem, previous, classes):
         """The previous solution (warm start), else the prior or a random start."""
         layout = problem.objective.layout
         if previous is not None:
@@ -278,6 +313,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
                     f"layers, labels) as the previous fit: {sizes} before, "
                     f"{layout.layer_sizes} now. Set warm_start=False to start afresh."
                 )
+            _validation.check_warm_start_classes(self.classes_, classes)
             return theta
         theta0 = initial_parameters(
             layout, self.activation, check_random_state(self.random_state),
@@ -303,9 +339,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X: Any) -> NDArray[Any]:
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=False
-        )
+        X = _validation.validate_X(self, X, reset=False)
         dtype = X.dtype
         coefs = [c.astype(dtype, copy=False) for c in self.coefs_]
         intercepts = [b.astype(dtype, copy=False) for b in self.intercepts_]
@@ -416,11 +450,13 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         return self._on_rows("predict", X)
 
     def _predict(self, X: Any) -> NDArray[Any]:
-        raw = self._logits(X)
+        # One decision rule: on the probabilities predict_proba returns, so
+        # that predict(X) is predict_proba(X) > threshold (its argmax for
+        # multiclass) even where those are moved inside (0, 1).
         if self._target_type == "multiclass":
-            return self.classes_[np.argmax(raw, axis=1)]
+            return self.classes_[np.argmax(self._predict_proba(X), axis=1)]
         threshold = _validation.check_threshold(self.threshold, self.n_outputs_)
-        proba = expit(raw, out=raw)
+        proba = self._predict_proba(X)
         if self._target_type == "binary":
-            return self.classes_[(proba[:, 0] > threshold.reshape(-1)[0]).astype(int)]
+            return self.classes_[(proba[:, 1] > threshold.reshape(-1)[0]).astype(int)]
         return (proba > threshold).astype(np.int64)

@@ -46,6 +46,9 @@ def _row_chunked(X):
         )
     if X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"X needs at least one sample and one feature; got shape {X.shape}.")
+    if X.dtype.kind not in "biuf":  # as in-memory X: casting would drop an imaginary part
+        kind = "Complex data" if X.dtype.kind == "c" else f"Data of dtype {X.dtype}"
+        raise ValueError(f"{kind} not supported in X: a Dask X must be real numbers.")
     if X.dtype != _float_dtype(X):
         X = X.astype(np.float64)
     if len(X.chunks[1]) > 1:

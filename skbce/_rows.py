@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-from sklearn.utils.validation import check_consistent_length, validate_data
+from sklearn.utils.validation import check_consistent_length
 
 from . import _validation
 
@@ -150,9 +150,8 @@ def training_data(estimator, X, y, sample_weight):
         from . import _dask
 
         return _dask.training_data(estimator, X, y, sample_weight)
-    X = validate_data(
-        estimator, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=True
-    )
+    X = _validation.validate_X(estimator, X, reset=True)
+    _validation.check_feature_magnitude(X)
     targets, classes, target_type = _validation.encode_targets(
         y, estimator.missing_labels, dtype=X.dtype
     )

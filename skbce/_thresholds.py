@@ -7,8 +7,8 @@ did not see, then the model is refit on all the data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable as CallableType
+from typing import Any, ClassVar
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -22,7 +22,20 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._classifier import BCEMultiLabelClassifier
-from ._validation import _is_int, _is_real, _require, check_threshold
+from ._validation import (
+    Boolean,
+    Callable,
+    HasMethods,
+    Interval,
+    Iterable,
+    Options,
+    RandomStates,
+    RealArray,
+    _is_int,
+    _is_real,
+    check_parameters,
+    target_array,
+)
 
 SCORINGS = ("f1", "f1_micro", "jaccard", "balanced_accuracy", "accuracy")
 _MAX_SWEEPS = 50
@@ -247,11 +260,27 @@ or callable, default="f1"
     True
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "estimator": [None, HasMethods("fit", "predict_proba")],
+        "scoring": [Options(*SCORINGS), Callable()],
+        "cv": [
+            Interval("int", 2, None), Interval("real", 0, 1, closed="neither"),
+            HasMethods("split"), Iterable(),
+        ],
+        "thresholds": [
+            Options("auto"), Interval("int", 2, None),
+            RealArray(0, 1, (1,), "a 1-D array of values in [0, 1]"),
+        ],
+        "refit": [Boolean()],
+        "n_jobs": [None, Interval("int", None, None)],
+        "random_state": [RandomStates()],
+    }
+
     def __init__(
         self,
         estimator: Any = None,
         *,
-        scoring: str | Callable[..., float] = "f1",
+        scoring: str | CallableType[..., float] = "f1",
         cv: Any = 5,
         thresholds: str | int | ArrayLike = "auto",
         refit: bool = True,
@@ -281,49 +310,21 @@ or callable, default="f1"
         return tags
 
     def _check_params(self):
-        base = self._base_estimator()
-        _require(hasattr(base, "fit") and hasattr(base, "predict_proba"), "estimator",
-                 "a classifier with fit and predict_proba", base)
-        _require(callable(self.scoring) or self.scoring in SCORINGS, "scoring",
-                 f"one of {SCORINGS} or a callable score(y_true, y_pred)", self.scoring)
+        """Check the parameters (once, at fit); return the estimator and the grid."""
+        check_parameters(self)
         thresholds = self.thresholds
-        if isinstance(thresholds, str):
-            _require(thresholds == "auto", "thresholds",
-                     "'auto', an integer >= 2 or an array of values in [0, 1]", thresholds)
-        elif _is_int(thresholds):
-            if thresholds < 2:
-                raise ValueError(
-                    f"The 'thresholds' parameter as an integer must be >= 2; got {thresholds}."
-                )
+        if _is_int(thresholds):
             thresholds = np.linspace(0.0, 1.0, int(thresholds))
-        else:
-            # check_threshold accepts 0-D or 1-D values in [0, 1]; its message
-            # names the models' 'threshold', so this one is raised instead.
-            try:
-                values = check_threshold(thresholds, None)
-            except ValueError:
-                values = None
-            _require(values is not None and values.ndim == 1, "thresholds",
-                     "'auto', an integer >= 2 or a 1-D array of values in [0, 1]", thresholds)
-            thresholds = np.unique(values)
-        _require(isinstance(self.refit, (bool, np.bool_)), "refit", "a bool", self.refit)
-        _require(self.n_jobs is None or _is_int(self.n_jobs), "n_jobs", "None or an integer",
-                 self.n_jobs)
-        return base, thresholds
+        elif not isinstance(thresholds, str):
+            thresholds = np.unique(np.asarray(thresholds, dtype=np.float64))
+        return self._base_estimator(), thresholds
 
     def _splits(self, X, y, target_type):
         cv = self.cv
-        if _is_real(cv) and not _is_int(cv):
-            if not 0 < cv < 1:
-                raise ValueError(
-                    "The 'cv' parameter as a float must be in (0, 1), the held-out "
-                    f"fraction; got {cv!r}."
-                )
+        if _is_real(cv) and not _is_int(cv):  # in (0, 1): checked at fit
             splitter_class = StratifiedShuffleSplit if target_type == "binary" else ShuffleSplit
             splitter = splitter_class(n_splits=1, test_size=cv, random_state=self.random_state)
         else:
-            _require(not isinstance(cv, bool) and not (_is_int(cv) and cv < 2), "cv",
-                     "an integer >= 2, a float in (0, 1) or a cross-validation splitter", cv)
             splitter = check_cv(cv, y, classifier=True)
         return list(splitter.split(X, y))
 
@@ -360,8 +361,10 @@ or callable, default="f1"
             raise ValueError("Found array with 0 sample(s) (X is empty) while fit needs some.")
         # Checked before type_of_target, which would cast an infinite y to
         # int; the estimator gets y as given (a DataFrame keeps its names).
+        # target_array: the containers the estimator takes (None, pd.NA -> NaN).
         checked = y if sparse.issparse(y) else check_array(
-            y, ensure_2d=False, dtype=None, input_name="y", ensure_all_finite="allow-nan"
+            target_array(y)[0], ensure_2d=False, dtype=None, input_name="y",
+            ensure_all_finite="allow-nan",
         )
         # NaN marks a missing label of a 2-D y: the estimator decides whether
         # it accepts them (BCEMultiLabelClassifier(missing_labels="ignore")),

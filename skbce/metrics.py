@@ -7,20 +7,25 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.preprocessing import label_binarize
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from ._validation import check_sample_weight
+from ._validation import RealArray, check_sample_weight, encode_fitted_targets
 
 __all__ = ["bce_score", "binary_cross_entropy", "make_bce_scorer"]
 
 
-def _as_float_array(values, name):
+_POS_WEIGHTS = RealArray(0, np.inf, (1,), "a 1-D array of non-negative finite weights")
+
+
+def _probabilities(y_prob):
+    """``y_prob`` as a float array of probabilities in [0, 1], or a ValueError naming it."""
     try:
-        array = np.asarray(values, dtype=np.float64)
+        prob = np.asarray(y_prob, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be numeric probabilities in [0, 1].") from None
-    return array
+        prob = None
+    if prob is None or not np.isfinite(prob).all() or (prob < 0).any() or (prob > 1).any():
+        raise ValueError("y_prob must hold probabilities in [0, 1] (no NaN or infinity).")
+    return prob
 
 
 def binary_cross_entropy(
@@ -50,9 +55,11 @@ def binary_cross_entropy(
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
+    y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
         Targets in [0, 1]: 0/1 labels or probabilities (soft labels); NaN
-        marks a missing label.
+        (or ``pd.NA``, ``None``) marks a missing label. Every container
+        :meth:`BCEMultiLabelClassifier.fit <skbce.BCEMultiLabelClassifier.fit>`
+        takes is accepted: lists, sparse label matrices, pandas and polars frames.
     y_prob : array-like of shape (n_samples,) or (n_samples, n_labels)
         Predicted probabilities of the positive outcome of each label. For
         1-D ``y_true``, an array of shape (n_samples, 2) (as
@@ -83,28 +90,22 @@ def binary_cross_entropy(
     0.9163
     """
     prob_dtype = getattr(y_prob, "dtype", None)
-    target = _as_float_array(y_true, "y_true")
-    prob = _as_float_array(y_prob, "y_prob")
-    if target.ndim == 1 and prob.ndim == 2 and prob.shape[1] == 2:
-        prob = prob[:, 1]
-    if target.ndim not in (1, 2) or target.shape != prob.shape:
+    target = encode_fitted_targets(y_true, None, "y_true")
+    prob = _probabilities(y_prob)
+    if target.shape[1] == 1 and prob.ndim == 2 and prob.shape[1] == 2:
+        prob = prob[:, 1]  # predict_proba of a binary model
+    if prob.ndim == 1:
+        prob = prob[:, None]
+    if target.shape != prob.shape:
         raise ValueError(
             f"y_true and y_prob must have the same 1-D or 2-D shape; got "
-            f"{target.shape} and {prob.shape}."
+            f"{np.shape(y_true)} and {np.shape(y_prob)}."
         )
-    if target.ndim == 1:
-        target, prob = target[:, None], prob[:, None]
     if target.size == 0:
         raise ValueError("y_true is empty: the BCE of no sample is undefined.")
-    if not np.isfinite(prob).all() or prob.min() < 0 or prob.max() > 1:
-        raise ValueError("y_prob must hold probabilities in [0, 1] (no NaN or infinity).")
     observed = ~np.isnan(target)
-    observed_values = target[observed]
-    if observed_values.size == 0:
+    if not observed.any():
         raise ValueError("y_true has no observed (non-NaN) label.")
-    in_range = (observed_values >= 0) & (observed_values <= 1)
-    if not in_range.all():
-        raise ValueError("y_true must hold targets in [0, 1] (NaN for a missing label).")
     if isinstance(eps, str) and eps == "auto":
         clip = float(np.finfo(np.float32 if prob_dtype == np.float32 else np.float64).eps)
     elif isinstance(eps, numbers.Real) and not isinstance(eps, bool) and 0 <= eps < 0.5:
@@ -113,20 +114,23 @@ def binary_cross_entropy(
         raise ValueError(f"eps must be 'auto' or a float in [0, 0.5); got {eps!r}.")
     n_samples, n_labels = target.shape
     weight = check_sample_weight(sample_weight, n_samples)
-    if pos_weight is None:
-        positive_weight = np.ones(n_labels)
-    else:
-        positive_weight = _as_float_array(pos_weight, "pos_weight")
-        if positive_weight.shape != (n_labels,) or (positive_weight < 0).any():
+    positive_weight = np.ones(n_labels)
+    if pos_weight is not None:
+        if not _POS_WEIGHTS.accepts(pos_weight) or np.shape(pos_weight) != (n_labels,):
             raise ValueError(
-                f"pos_weight must hold {n_labels} non-negative weights, one per label."
+                f"pos_weight must hold {n_labels} non-negative finite weights, one per "
+                f"label; got {pos_weight!r}."
             )
+        positive_weight = np.asarray(pos_weight, dtype=np.float64)
     q = np.clip(prob, clip, 1 - clip)
     y = np.where(observed, target, 0.0)
-    with np.errstate(divide="ignore"):  # log(0) only where its factor is 0 (eps=0)
-        positive = np.where(y > 0, y * np.log(q), 0.0)
-        negative = np.where(y < 1, (1 - y) * np.log1p(-q), 0.0)
-    elementwise = -(positive_weight * positive + negative) * observed
+    weighted_y = positive_weight * y
+    # Each log only where its factor is not 0: with eps=0 an exact
+    # prediction costs 0, not 0 * log(0) = NaN; a confident mistake costs inf.
+    with np.errstate(divide="ignore"):
+        positive = np.log(q, out=np.zeros_like(q), where=weighted_y > 0)
+        negative = np.log1p(-q, out=np.zeros_like(q), where=(y < 1) & observed)
+    elementwise = -(weighted_y * positive + (1 - y) * negative)
     n_observed = observed.sum(axis=1)
     counted = n_observed > 0
     per_sample = elementwise[counted].sum(axis=1) / n_observed[counted]
@@ -144,20 +148,6 @@ def _positive_probabilities(estimator, X):
     return np.asarray(proba)
 
 
-def _encode_like_estimator(y_true, classes, proba):
-    """Targets in [0, 1] matching ``proba``'s columns, using ``classes``."""
-    if getattr(y_true, "ndim", np.ndim(y_true)) == 2:
-        return y_true
-    y_true = np.asarray(y_true)
-    if proba.shape[1] == 2 and len(classes) == 2:
-        is_class = np.isin(y_true, classes)
-        if is_class.all():
-            return (y_true == classes[1]).astype(np.float64)
-        # Soft binary targets: probabilities of classes_[1] = 1.
-        return y_true
-    return label_binarize(y_true, classes=classes)
-
-
 class _BCEScorer:
     """Negative mean BCE of ``estimator.predict_proba(X)`` against ``y``."""
 
@@ -170,9 +160,11 @@ class _BCEScorer:
         self, estimator: Any, X: Any, y_true: Any, sample_weight: ArrayLike | None = None
     ) -> float:
         proba = _positive_probabilities(estimator, X)
-        target = _encode_like_estimator(y_true, getattr(estimator, "classes_", None), proba)
-        if proba.ndim == 2 and proba.shape[1] == 2 and np.ndim(target) == 1:
-            proba = proba[:, 1]
+        # The targets fit takes, encoded as the model's outputs.
+        target = encode_fitted_targets(y_true, getattr(estimator, "classes_", None), "y_true")
+        if target.shape[1] == 1:  # binary: the probability of classes_[1]
+            target = target[:, 0]
+            proba = proba[:, -1] if proba.ndim == 2 else proba
         return -binary_cross_entropy(
             target, proba, sample_weight=sample_weight, pos_weight=self.pos_weight,
             eps=self.eps,
@@ -266,9 +258,10 @@ estimator : object
     ``y_true``).
 X : array-like of shape (n_samples, n_features)
     Inputs.
-y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
-    Targets: labels of ``estimator.classes_`` (1-D) or a matrix of targets in
-    [0, 1], NaN for a missing label (2-D).
+y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+    The targets ``fit`` takes: labels of ``estimator.classes_`` (1-D; a
+    label the model was not fitted on raises a ``ValueError``) or a matrix
+    of targets in [0, 1], NaN or ``pd.NA`` for a missing label (2-D).
 sample_weight : array-like of shape (n_samples,), default=None
     Non-negative sample weights.
 

@@ -1,13 +1,61 @@
-"""Shared helpers for the tests: finite differences, a reference loss, objectives."""
+"""Shared helpers for the tests: data, quiet fits, finite differences, a reference loss."""
 
+import subprocess
+import sys
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from skbce._network import allocate_activations, forward
 from skbce._problem import build_problem
 from skbce._rows import InMemoryRows
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def noisy_multilabel(n_samples=60, n_features=4, n_labels=3, seed=0):
+    """Noisy (not separable) multi-label data with unit-scale features."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, n_features))
+    coef = rng.normal(size=(n_features, n_labels))
+    Y = (X @ coef + 2 * rng.normal(size=(n_samples, n_labels)) > 0).astype(np.float64)
+    return X, Y
+
+
+def fit_quietly(estimator, X, y, allow_convergence=False, **fit_params):
+    """Fit with every warning an error (except ConvergenceWarning if allowed)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if allow_convergence:
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y, **fit_params)
+
+
+def assert_finite_model(clf):
+    """Every fitted parameter and the final objective are finite."""
+    for array in [*clf.coefs_, *clf.intercepts_]:
+        assert np.isfinite(array).all()
+    assert np.isfinite(clf.loss_)
+
+
+def with_value(array, index, value):
+    """A float copy of ``array`` with ``array[index] = value``."""
+    array = np.array(array, dtype=np.float64)
+    array[index] = value
+    return array
+
+
+def run_python(code, *args):
+    """Run ``code`` in a fresh interpreter at the repository root; return its stdout."""
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
+        timeout=120, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
 
 def five_point_gradient(function, theta, step=1e-4):
@@ -31,8 +79,6 @@ def relative_error(actual, expected):
 
 def peak_traced_bytes(function):
     """Peak bytes allocated (tracemalloc) while ``function()`` runs, convergence warnings off."""
-    from sklearn.exceptions import ConvergenceWarning
-
     tracemalloc.start()
     try:
         with warnings.catch_warnings():

@@ -321,3 +321,14 @@ def test_import_skbce_does_not_import_dask():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_complex_dask_X_is_refused_as_in_memory_X_is():
+    X, Y = _data(40)
+    with pytest.raises(ValueError, match="Complex"):
+        BCEMultiLabelClassifier().fit(X + 1j, Y)
+    with pytest.raises(ValueError, match=r"Complex.*X"):
+        BCEMultiLabelClassifier().fit(da.from_array(X + 1j, chunks=20), Y)
+    clf = BCEMultiLabelClassifier().fit(X, Y)
+    with pytest.raises(ValueError, match=r"Complex.*X"):
+        clf.predict_proba(da.from_array(X + 1j, chunks=20))

@@ -1,11 +1,15 @@
 """The BCE metric and the bce_score scorer."""
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
+from scipy import sparse
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.multiclass import OneVsRestClassifier
 
 from skbce import BCEMultiLabelClassifier, bce_score, binary_cross_entropy, make_bce_scorer
@@ -109,3 +113,79 @@ def test_scorer_in_model_selection_with_sklearn_estimators():
     assert search.best_params_["alpha"] == [1e-3, 1.0, 1e3][int(np.argmax(means))]
     # Near-zero alpha overfits these unscaled features badly; a moderate one wins.
     assert np.argmax(means) == 1 and means[0] < means[1] - 1
+
+
+@pytest.mark.parametrize("container", [sparse.csr_matrix, sparse.csr_array, sparse.csc_array])
+def test_scorer_takes_a_sparse_label_matrix_as_fit_does(container):
+    X, Y = make_multilabel_classification(n_samples=90, n_classes=3, random_state=1)
+    search = GridSearchCV(BCEMultiLabelClassifier(), {"alpha": [0.1, 1.0]}, scoring=bce_score,
+                          cv=3, error_score="raise").fit(X, container(Y))
+    dense = GridSearchCV(BCEMultiLabelClassifier(), {"alpha": [0.1, 1.0]}, scoring=bce_score,
+                         cv=3).fit(X, Y)
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"],
+                               dense.cv_results_["mean_test_score"], rtol=1e-12)
+
+
+def test_scorer_takes_nullable_integer_y_with_missing_labels():
+    X, Y = make_multilabel_classification(n_samples=90, n_classes=3, random_state=2)
+    y = pd.DataFrame(Y, columns=["a", "b", "c"]).astype("Int64")
+    y.iloc[[0, 5, 17], 1] = pd.NA
+    dense = Y.astype(np.float64)
+    dense[[0, 5, 17], 1] = np.nan
+    clf = BCEMultiLabelClassifier(missing_labels="ignore")
+    # A KFold, not cv=3: scikit-learn's check_cv casts a y with NaN to int.
+    scores = cross_val_score(clf, X, y, scoring=bce_score, cv=KFold(3), error_score="raise")
+    expected = cross_val_score(clf, X, dense, scoring=bce_score, cv=KFold(3))
+    np.testing.assert_allclose(scores, expected, rtol=1e-12)
+
+
+def test_scorer_refuses_a_class_the_model_never_saw():
+    X, y = make_classification(n_samples=120, n_classes=3, n_informative=4, random_state=0)
+    clf = BCEMultiLabelClassifier().fit(X, y)
+    unseen = y.copy()
+    unseen[0] = 7
+    with pytest.raises(ValueError, match=r"y_true.*7"):
+        bce_score(clf, X, unseen)
+    with pytest.raises(ValueError, match=r"y_true.*7"):
+        bce_score(BCEMultiLabelClassifier().fit(X, y == 0), X, unseen)
+
+
+@pytest.mark.parametrize(
+    "pos_weight", [[np.nan, 1.0], [np.inf, 1.0], [-1.0, 1.0], ["2", 1.0], [1.0]],
+    ids=["nan", "inf", "negative", "string", "short"],
+)
+def test_unusable_pos_weight_is_named(pos_weight):
+    with pytest.raises(ValueError, match="pos_weight"):
+        binary_cross_entropy([[0, 1], [1, 0]], [[0.2, 0.7], [0.6, 0.4]], pos_weight=pos_weight)
+
+
+def test_eps_zero_on_exact_predictions_is_zero_and_silent():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert binary_cross_entropy([0, 1, 1], [0.0, 1.0, 1.0], eps=0) == 0.0
+        assert binary_cross_entropy([[0, 1]], [[0.0, 1.0]], eps=0) == 0.0
+    assert binary_cross_entropy([1], [0.0], eps=0) == np.inf
+
+
+@pytest.mark.parametrize(
+    "y_true",
+    [sparse.csr_matrix([[0, 1], [1, 0], [1, 1]]), sparse.coo_array([[0, 1], [1, 0], [1, 1]]),
+     pd.DataFrame({"a": [0, 1, 1], "b": [1, 0, 1]}, dtype="Int64"),
+     pd.DataFrame({"a": [0, 1, 1], "b": [True, False, True]}),
+     [[0, 1], [1, 0], [1, 1]]],
+    ids=["csr_matrix", "coo_array", "Int64 frame", "mixed frame", "list"],
+)
+def test_metric_takes_the_label_matrices_fit_takes(y_true):
+    y_prob = np.array([[0.2, 0.7], [0.6, 0.4], [0.9, 0.8]])
+    expected = binary_cross_entropy(np.array([[0, 1], [1, 0], [1, 1]]), y_prob)
+    assert binary_cross_entropy(y_true, y_prob) == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "y_true, y_prob, match",
+    [([0, 2], [0.5, 0.5], "y_true"), (["a", "b"], [0.5, 0.5], "y_true"),
+     ([[0, 1]], [["x", 0.5]], "y_prob"), ([0, 1], [0.5, np.nan], "y_prob")],
+)
+def test_metric_names_the_bad_argument(y_true, y_prob, match):
+    with pytest.raises(ValueError, match=match):
+        binary_cross_entropy(y_true, y_prob)

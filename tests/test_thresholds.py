@@ -6,7 +6,12 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.metrics import f1_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    jaccard_score,
+)
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -83,6 +88,33 @@ def test_other_scorings_and_grid(scoring):
     grid = np.linspace(0, 1, 21)
     assert np.all(np.isin(clf.thresholds_, grid) | (clf.thresholds_ == 0.5))
     assert np.all(np.isfinite(clf.best_scores_))
+
+
+@pytest.mark.parametrize(
+    "scoring, metric",
+    [("jaccard", jaccard_score), ("balanced_accuracy", balanced_accuracy_score),
+     ("accuracy", accuracy_score)],
+)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_named_scorings_are_scikit_learns_metrics(scoring, metric, weighted):
+    X, Y = _imbalanced(200, seed=4)
+    weight = np.linspace(0.2, 2.0, len(X)) if weighted else None
+    base = BCEMultiLabelClassifier()
+    clf = PerLabelThresholdClassifier(base, cv=3, scoring=scoring)
+    clf.fit(X, Y, sample_weight=weight)
+    proba = cross_val_predict(
+        base, X, Y, cv=KFold(3), method="predict_proba", params={"sample_weight": weight}
+    )
+
+    def score(k, t):
+        extra = {"zero_division": 0} if metric is jaccard_score else {}
+        return metric(Y[:, k], proba[:, k] > t, sample_weight=weight, **extra)
+
+    for k in range(Y.shape[1]):
+        # Brute force: every distinct decision on these samples.
+        best = max(score(k, t) for t in np.concatenate([[0.0], np.unique(proba[:, k])]))
+        assert score(k, clf.thresholds_[k]) == pytest.approx(best, abs=1e-12)
+        assert clf.best_scores_[k] == pytest.approx(best, abs=1e-12)
 
 
 def test_tuned_thresholds_beat_one_half_on_held_out_data():
