@@ -24,9 +24,13 @@ from ._network import (
     forward,
     initial_parameters,
 )
-from ._problem import build_problem
+from ._problem import build_problem, held_out_loss
 from ._rows import map_rows, training_data
-from ._solver import SOLVERS, solve
+from ._solver import SOLVERS, EarlyStopping, solve
+
+# With early_stopping="auto", networks fitted on at least this many samples
+# hold out validation_fraction of them to choose when to stop.
+_EARLY_STOPPING_MIN_SAMPLES = 200
 
 
 def _inside_unit_interval(proba):
@@ -122,6 +126,23 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         classes (a refit on other classes or labels raises a ``ValueError``).
     verbose : int, default=0
         Print the objective every 10 iterations and a final summary.
+    early_stopping : "auto" or bool, default="auto"
+        Hold out ``validation_fraction`` of the training samples (shuffled,
+        seeded by ``random_state``), score the held-out BCE after every
+        solver iteration, stop when it has not improved by more than ``tol``
+        for ``n_iter_no_change`` iterations, and keep the parameters of the
+        best score, as ``MLPClassifier(early_stopping=True)`` does.
+        ``"auto"`` turns it on for networks fitted on at least 200 samples
+        (their default fit would otherwise overfit: it is the default that
+        makes ``BCEMultiLabelClassifier((64,))`` a sound model) and off for
+        the linear model, whose penalized optimum is what ``alpha`` asks
+        for. It costs one forward pass over the held-out rows per iteration
+        and the held-out rows' contribution to the fit.
+    validation_fraction : float in (0, 1), default=0.1
+        Fraction of the training samples held out for early stopping.
+    n_iter_no_change : int, default=10
+        Iterations without an improvement of the held-out score by more
+        than ``tol`` after which early stopping ends the fit.
 
     Attributes
     ----------
@@ -148,6 +169,11 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         Objective :math:`J` at the solution.
     loss_curve_ : list of float
         Objective after each iteration.
+    validation_scores_ : list of float
+        With early stopping, the negative held-out BCE after each iteration.
+    best_validation_score_ : float
+        With early stopping, the best of ``validation_scores_``: the score of
+        the parameters kept.
 
     See Also
     --------
@@ -190,6 +216,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         "random_state": [_validation.RandomStates()],
         "warm_start": [_validation.Boolean()],
         "verbose": [_validation.Interval("int", None, None), _validation.Boolean()],
+        "early_stopping": [_validation.Options("auto"), _validation.Boolean()],
+        "validation_fraction": [_validation.Interval("real", 0, 1, closed="neither")],
+        "n_iter_no_change": [_validation.Interval("int", 1, None, closed="left")],
     }
 
     def __init__(
@@ -210,6 +239,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         random_state: int | np.random.RandomState | None = None,
         warm_start: bool = False,
         verbose: int = 0,
+        early_stopping: bool | str = "auto",
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -226,6 +258,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -265,8 +300,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             )
         previous = self._previous_solution() if self.warm_start else None
         data = training_data(self, X, y, sample_weight)
+        rows, held_out = self._held_out_split(data.rows, hidden)
         problem = build_problem(
-            data.rows, hidden=hidden, activation=self.activation, alpha=self.alpha,
+            rows, hidden=hidden, activation=self.activation, alpha=self.alpha,
             pos_weight=self.pos_weight, label_smoothing=self.label_smoothing,
         )
         if data.target_type != "multiclass":
@@ -274,11 +310,39 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         result = solve(
             problem.objective, self._starting_point(problem, previous, data.classes),
             solver=self.solver, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-            verbose=self.verbose,
-            start_standardized=previous is None and bool(hidden),
+            verbose=self.verbose, start_standardized=previous is None and bool(hidden),
+            early_stopping=self._early_stopping(problem, held_out),
         )
         self._store(data, problem, result)
         return self
+
+    def _held_out_split(self, rows, hidden):
+        """The rows to train on and those held out for early stopping (``None``: off)."""
+        wanted = self.early_stopping
+        if wanted == "auto":
+            # Networks only, and with enough rows that a tenth of them can
+            # score a stopping point.
+            wanted = bool(hidden) and hasattr(rows, "split") and (
+                rows.n_samples >= _EARLY_STOPPING_MIN_SAMPLES
+            )
+        if not wanted:
+            return rows, None
+        if not hasattr(rows, "split"):
+            raise ValueError("early_stopping=True needs in-memory X; it is not "
+                             "available for Dask arrays.")
+        if round(self.validation_fraction * rows.n_samples) >= rows.n_samples:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no training "
+                f"sample out of {rows.n_samples}."
+            )
+        return rows.split(self.validation_fraction, check_random_state(self.random_state))
+
+    def _early_stopping(self, problem, held_out):
+        if held_out is None:
+            return None
+        return EarlyStopping(
+            held_out_loss(held_out, problem, self.activation), self.n_iter_no_change, self.tol
+        )
 
     def _store(self, data, problem, result):
         """Set the fitted attributes from the solution."""
@@ -292,6 +356,12 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = result.n_iter
         self.loss_ = result.value
         self.loss_curve_ = result.loss_curve
+        if result.validation_scores is not None:
+            self.validation_scores_ = result.validation_scores
+            self.best_validation_score_ = max(result.validation_scores, default=-np.inf)
+        else:
+            for name in ("validation_scores_", "best_validation_score_"):
+                self.__dict__.pop(name, None)
         self._target_type = data.target_type
 
     def _previous_solution(self):

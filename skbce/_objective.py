@@ -131,6 +131,12 @@ class BlockLoss:
         # The solver may keep the array it is given: a fresh float64 one.
         return value, self._grad.astype(np.float64)
 
+    def loss(self, theta):
+        """Return ``L(theta)`` alone: the forward pass, no backprop."""
+        value, _ = loss_gradient(self.logits(theta), self.A, self.B, self._grad_logits,
+                                 self._block_bytes)
+        return value
+
     def curvature_per_output(self, theta):
         """Summed curvature ``A sigmoid'(Z)`` of each output at ``theta``."""
         raw = self.logits(theta)
@@ -194,6 +200,10 @@ def _block_loss(block, layout, activation):
 
 def loss_gradient_kernel(block, layout, activation, theta):
     return _block_loss(block, layout, activation).loss_gradient(theta)
+
+
+def loss_kernel(block, layout, activation, theta):
+    return _block_loss(block, layout, activation).loss(theta)
 
 
 def curvature_kernel(block, layout, activation, theta):
@@ -283,6 +293,13 @@ class BCEObjective:
         return float(value), gradient
 
     __call__ = loss_gradient
+
+    def loss(self, theta):
+        """Return ``J(theta)`` alone (a forward pass per block, no gradient)."""
+        theta = self._theta(theta)
+        value = self.rows.map_reduce(loss_kernel, self.layout, self.activation, theta)
+        coefs, _ = self.layout.unpack(theta)
+        return float(value) + (0.0 if self.penalty.is_zero else self.penalty.value(coefs))
 
     def hessp(self, theta, vector):
         """Return the Hessian-vector product ``H(theta) @ vector`` (linear model only).

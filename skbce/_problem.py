@@ -165,3 +165,31 @@ def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothin
         prior=logit_of_mean(smoothed_positive, statistics.observed),
         pos_weight=pos_weight,
     )
+
+
+def held_out_loss(rows, problem, activation):
+    """The unpenalized loss of held-out ``rows`` for the model of ``problem``.
+
+    The held-out rows use the training problem's positive weights and no
+    label smoothing (a regularizer of the training targets, not of the
+    score): ``loss(theta)`` is their weighted mean BCE.
+
+    Parameters
+    ----------
+    rows : Rows
+        Unfolded held-out rows; folded here.
+    problem : FitProblem
+        The training problem.
+    activation : str
+
+    Returns
+    -------
+    callable
+        ``theta -> float``.
+    """
+    layout = problem.objective.layout
+    held_out = build_problem(
+        rows, hidden=layout.layer_sizes[1:-1], activation=activation, alpha=0.0,
+        pos_weight=problem.pos_weight, label_smoothing=0.0,
+    )
+    return held_out.objective.loss

@@ -112,6 +112,32 @@ class InMemoryRows:
         """Return ``kernel(block, *args)`` of the one block."""
         return kernel(self._block, *args)
 
+    def split(self, fraction, random_state):
+        """Return ``(train, held_out)`` rows, the held-out ones a shuffled ``fraction``.
+
+        The training rows are all the rows, the held-out ones with a zero
+        weight, so ``X`` is not copied; only the held-out rows are.
+
+        Parameters
+        ----------
+        fraction : float in (0, 1)
+        random_state : numpy.random.RandomState
+
+        Returns
+        -------
+        tuple of InMemoryRows
+        """
+        block = self._block
+        held_out = np.sort(random_state.permutation(self.n_samples)[
+            : max(1, round(fraction * self.n_samples))
+        ])
+        train_weight = block.weight.copy()
+        train_weight[held_out] = 0.0
+        return (
+            InMemoryRows(block.X, block.targets, train_weight),
+            InMemoryRows(block.X[held_out], block.targets[held_out], block.weight[held_out]),
+        )
+
     def fold(self, kernel, *args):
         """Replace the targets and weights by the loss coefficients ``kernel`` returns."""
         block = self._block

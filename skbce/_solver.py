@@ -45,12 +45,15 @@ class SolverResult:
         Iterations run (at least 1).
     loss_curve : list of float
         Objective after each iteration.
+    validation_scores : list of float or None
+        With early stopping, the held-out score after each iteration.
     """
 
     theta: np.ndarray
     value: float
     n_iter: int
     loss_curve: list = field(default_factory=list)
+    validation_scores: list | None = None
 
 
 class _PreconditionedObjective:
@@ -99,13 +102,54 @@ class _PreconditionedObjective:
         return self.change.to_u(theta)
 
 
+class EarlyStopping:
+    """Keep the parameters of the best held-out score; stop when it stalls.
+
+    After each iteration the held-out loss is evaluated; the score is its
+    negative (greater is better). The solve stops when the score has not
+    improved on the best by more than ``tol`` for ``n_iter_no_change``
+    iterations, and returns the best parameters seen.
+
+    Parameters
+    ----------
+    held_out_loss : callable
+        ``theta -> float``, the loss on rows the solver does not see.
+    n_iter_no_change : int
+    tol : float
+    """
+
+    def __init__(self, held_out_loss, n_iter_no_change, tol):
+        self.held_out_loss = held_out_loss
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.scores = []
+        self.best_score = -np.inf
+        self.best_theta = None
+        self.stopped = False
+        self._stalled = 0
+
+    def update(self, theta):
+        """Record the score at ``theta``; return whether to stop."""
+        score = -self.held_out_loss(theta)
+        self.scores.append(score)
+        if score > self.best_score + self.tol or self.best_theta is None:
+            self._stalled = 0
+        else:
+            self._stalled += 1
+        if score > self.best_score:
+            self.best_score, self.best_theta = score, np.array(theta, copy=True)
+        self.stopped = self._stalled >= self.n_iter_no_change
+        return self.stopped
+
+
 class _Progress:
     """Per-iteration callback: records the objective, prints it, tests the gradient."""
 
-    def __init__(self, scaled, verbose, tol):
+    def __init__(self, scaled, verbose, tol, early_stopping=None):
         self.scaled = scaled
         self.verbose = verbose
         self.tol = tol
+        self.early_stopping = early_stopping
         self.curve = []
         self.gradient_converged = False
 
@@ -114,7 +158,10 @@ class _Progress:
         n_iter = len(self.curve)
         if self.verbose and (n_iter == 1 or n_iter % 10 == 0 or self.verbose > 1):
             print(f"Iteration {n_iter}, objective = {self.curve[-1]:.8f}")
-        if self.scaled is None:
+        stopping = self.early_stopping
+        if stopping is not None and stopping.update(self.scaled.theta(intermediate_result.x)):
+            raise StopIteration
+        if self.tol is None:
             return
         last_u = self.scaled.last_u
         if (
@@ -158,7 +205,7 @@ def change_of_variables(objective, theta0, solver, coordinates):
 
 def solve(
     objective, theta0, *, solver="lbfgs", max_iter=500, max_fun=15000, tol=1e-5, verbose=0,
-    start_standardized=False,
+    start_standardized=False, early_stopping=None,
 ):
     """Minimize ``objective`` from ``theta0``; warn when stopped by a budget.
 
@@ -187,6 +234,9 @@ def solve(
         random start, drawn for centred features of unit scale), so that a
         feature of scale 1e8 or offset 1e5 does not start every hidden unit
         saturated.
+    early_stopping : EarlyStopping, default=None
+        Score the parameters on held-out rows after each iteration, stop
+        when the score stalls, and return the best parameters seen.
 
     Returns
     -------
@@ -207,7 +257,7 @@ def solve(
         change = change_of_variables(objective, theta0, solver, coordinates)
         result = minimize_in(
             objective, theta0, change, coordinates, solver=solver, max_iter=max_iter,
-            max_fun=max_fun, tol=tol, verbose=verbose,
+            max_fun=max_fun, tol=tol, verbose=verbose, early_stopping=early_stopping,
         )
     if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
         raise ValueError(
@@ -218,7 +268,7 @@ def solve(
 
 
 def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max_fun, tol,
-                verbose):
+                verbose, early_stopping=None):
     """Run ``scipy.optimize.minimize`` in the variables of ``change``; warn if it stops short.
 
     The arguments are those of :func:`solve`, with the change of variables
@@ -233,7 +283,7 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
     scaled = _PreconditionedObjective(objective, change, coordinates, test_scale)
     u0 = scaled.u(theta0)
     if solver == "lbfgs":
-        progress = _Progress(scaled, verbose, tol)
+        progress = _Progress(scaled, verbose, tol, early_stopping)
         # The gradient test is the callback's, in the original coordinates.
         options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": 0.0, "ftol": _FTOL}
         value0, _ = scaled(u0)
@@ -253,7 +303,7 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
     else:
         # In the variables theta * units, trust-ncg's test on the gradient
         # norm is scale-free too.
-        progress = _Progress(None, verbose, None)
+        progress = _Progress(scaled, verbose, None, early_stopping)
         result = minimize(
             scaled, u0, method="trust-ncg", jac=True, hessp=scaled.hessp,
             options={"maxiter": max_iter, "gtol": tol / test_scale}, callback=progress,
@@ -261,6 +311,13 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
     theta = np.asarray(scaled.theta(result.x), dtype=np.float64)
     n_iter = max(int(result.nit), 1)
     message = str(result.message)
+    if early_stopping is not None and early_stopping.best_theta is not None:
+        # The best held-out score, not the last iterate, is the solution.
+        theta = early_stopping.best_theta
+        result.fun = objective.loss(theta)
+        result.x = scaled.u(theta)
+        if early_stopping.stopped:
+            result.status, message = 0, "the held-out score stopped improving"
     grad_norm = scaled.largest_test_gradient(result.x)  # what the test compares with tol
     # L-BFGS-B also ends on its own test of the objective's decrease, or on a
     # line search that rounding stalls. For the convex, smooth linear model
@@ -296,4 +353,5 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
         value=float(result.fun),
         n_iter=n_iter,
         loss_curve=progress.curve or [float(result.fun)],
+        validation_scores=None if early_stopping is None else early_stopping.scores,
     )

@@ -228,7 +228,7 @@ def test_C_and_Fortran_order_give_the_same_model(hidden):
     "params",
     # An MLP start that converges well within tol: from flatter starts, the
     # rounding of Fortran-order products leads to another point within tol.
-    [{}, {"solver": "newton-cg"}, {"hidden_layer_sizes": (4,), "random_state": 2}],
+    [{}, {"solver": "newton-cg"}, {"hidden_layer_sizes": (4,), "random_state": 1}],
     ids=["lbfgs", "newton-cg", "mlp"],
 )
 def test_read_only_memory_mapped_input(params, tmp_path):
