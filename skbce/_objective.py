@@ -41,6 +41,8 @@ class Objective(Protocol):
         The dtype the model computes in (that of ``X``).
     n_samples, n_features : int
         The training rows' shape.
+    sparse_features : bool
+        Whether ``X`` is sparse.
     largest_product : int
         Multiply-adds of the largest matrix product of one evaluation (the
         solver's BLAS-thread policy reads it).
@@ -51,6 +53,7 @@ class Objective(Protocol):
     dtype: np.dtype
     n_samples: int
     n_features: int
+    sparse_features: bool
     largest_product: int
 
     def loss_gradient(self, theta):
@@ -103,7 +106,7 @@ class BlockLoss:
         # Small problems run BLAS on one thread: larger kernel blocks then.
         self._block_bytes = (
             SINGLE_THREAD_BLOCK_BYTES
-            if runs_on_one_thread(largest_product(n_rows, layout))
+            if runs_on_one_thread(largest_product(X, layout))
             else BLOCK_BYTES
         )
         self._hessian_cache = (None, None)
@@ -139,7 +142,13 @@ class BlockLoss:
 
     def curvature_per_output(self, theta):
         """Summed curvature ``A sigmoid'(Z)`` of each output at ``theta``."""
-        raw = self.logits(theta)
+        coefs, intercepts = self._parameters(theta)
+        if self.layout.n_layers == 1 and not coefs[0].any():
+            # The linear model's usual start: the logits are the intercepts,
+            # no product with X needed.
+            raw = np.broadcast_to(intercepts[0], self._grad_logits.shape)
+        else:
+            raw = self.logits(theta)
         per_output = np.zeros(raw.shape[1])
         for start in range(0, raw.shape[0], _CURVATURE_BLOCK_ROWS):
             rows = slice(start, start + _CURVATURE_BLOCK_ROWS)
@@ -176,9 +185,17 @@ class BlockLoss:
         return out.astype(np.float64)
 
 
-def largest_product(n_rows, layout):
-    """Multiply-adds of the largest matrix product of one evaluation on ``n_rows`` rows."""
-    return n_rows * max(a * b for a, b in itertools.pairwise(layout.layer_sizes))
+def largest_product(X, layout):
+    """Multiply-adds of the largest matrix product of one evaluation on the rows ``X``.
+
+    The first layer's product reads each stored value of ``X`` once per
+    output column: ``nnz`` of them for sparse ``X``, not ``n d``.
+    """
+    n_rows = X.shape[0]
+    stored = X.nnz if sparse.issparse(X) else n_rows * X.shape[1]
+    sizes = layout.layer_sizes
+    later = [n_rows * a * b for a, b in itertools.pairwise(sizes[1:])]
+    return max([stored * sizes[1], *later])
 
 
 def _row_weight(block):
@@ -196,6 +213,10 @@ def _block_loss(block, layout, activation):
 
 
 # Kernels: functions of a block of rows (see skbce._rows), summed over blocks.
+
+
+def largest_product_kernel(block, layout):
+    return largest_product(block.X, layout)
 
 
 def loss_gradient_kernel(block, layout, activation, theta):
@@ -266,7 +287,8 @@ class BCEObjective:
         self.penalty = penalty
         self.dtype = rows.dtype
         self.n_samples, self.n_features = rows.n_samples, rows.n_features
-        self.largest_product = largest_product(self.n_samples, layout)
+        self.sparse_features = rows.sparse_features
+        self.largest_product = rows.map_reduce(largest_product_kernel, layout)
         self._moments = None
 
     def _theta(self, theta):

@@ -240,17 +240,37 @@ def centred_diagonal_map(layout, moments, per_output, strength):
                           1.0 / np.sqrt(intercept_curvature))
 
 
-def covariance_is_affordable(n_samples, n_features, n_outputs):
-    """Whether building :class:`CovariancePreconditioner` costs at most about twenty evaluations.
+# The covariance map may cost at most this many iterations' work to build.
+_COVARIANCE_BUDGET_ITERATIONS = 50
 
-    In multiply-adds: the covariance of the sampled rows takes
-    ``rows d^2`` and its eigendecomposition about ``5 d^3`` (measured),
-    against ``2 n d K`` for the two products of one evaluation. Beyond 1024
-    features the eigendecomposition alone takes seconds.
+# Work of one L-BFGS-B iteration beyond the two matrix products, in
+# multiply-add equivalents: about this much per parameter, plus a fixed part
+# (measured: 500-1300 ns per parameter, benchmarks/README.md).
+_SOLVER_WORK_PER_PARAMETER = 500
+_SOLVER_WORK_PER_ITERATION = 10**6
+
+
+def covariance_is_affordable(n_samples, n_features, n_outputs, sparse_features=False):
+    """Whether the :class:`CovariancePreconditioner` is worth building.
+
+    Sparse features get the centred diagonal map instead: their products
+    are cheap, so an eigendecomposition of ``d x d`` would cost more than
+    the iterations it saves (measured on sparse binary text, where the
+    centred diagonal already takes about as few iterations). For dense
+    features, in multiply-adds: the covariance of the sampled rows takes
+    ``rows d^2`` and its eigendecomposition about ``5 d^3``, against one
+    iteration's two products ``2 n d K`` and the solver's own work on the
+    ``(d + 1) K`` parameters; the map is built when it costs at most
+    ``_COVARIANCE_BUDGET_ITERATIONS`` iterations. Beyond 1024 features the
+    eigendecomposition alone takes seconds.
     """
+    if sparse_features:
+        return False
     n, d, k = n_samples, n_features, n_outputs
     rows = min(n, max(2000, _ROWS_PER_FEATURE * d))
-    return d <= 1024 and rows * d**2 + 5 * d**3 <= 20 * (2 * n * d * k)
+    iteration = (2 * n * d * k + _SOLVER_WORK_PER_PARAMETER * (d + 1) * k
+                 + _SOLVER_WORK_PER_ITERATION)
+    return d <= 1024 and rows * d**2 + 5 * d**3 <= _COVARIANCE_BUDGET_ITERATIONS * iteration
 
 
 def covariance_stride(n_samples, n_features):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils.validation import check_consistent_length
 
 from . import _validation
@@ -62,6 +63,7 @@ class Rows(Protocol):
     n_features: int
     n_outputs: int
     dtype: np.dtype
+    sparse_features: bool
 
     def map_reduce(self, kernel, *args):
         """Return the sum over blocks of ``kernel(block, *args)``."""
@@ -106,6 +108,7 @@ class InMemoryRows:
         self.n_samples, self.n_features = X.shape
         self.n_outputs = targets.shape[1]
         self.dtype = X.dtype
+        self.sparse_features = sparse.issparse(X)
         self._block = Block(X, targets, weight)
 
     def map_reduce(self, kernel, *args):

@@ -195,7 +195,8 @@ def change_of_variables(objective, theta0, solver, coordinates):
         return coordinates
     strength = objective.penalty.output_strength
     curvature = objective.curvature_per_output(theta0)
-    if covariance_is_affordable(objective.n_samples, objective.n_features, layout.layer_sizes[-1]):
+    if covariance_is_affordable(objective.n_samples, objective.n_features,
+                                layout.layer_sizes[-1], objective.sparse_features):
         mean, covariance = objective.feature_covariance(
             covariance_stride(objective.n_samples, objective.n_features)
         )

@@ -161,15 +161,16 @@ def test_covariance_uses_a_strided_subset_of_many_rows():
     assert_allclose(mean, 0.0, atol=0.1)
 
 
-def test_many_features_fall_back_to_the_diagonal_map():
+def test_sparse_or_many_features_fall_back_to_the_centred_diagonal_map():
     assert covariance_is_affordable(1000, 50, 3)
-    assert not covariance_is_affordable(100, 200, 3)  # d^3 dwarfs n d K
-    assert not covariance_is_affordable(300_000, 1024, 1)  # 20k rows x d^2: 70 evaluations
-    assert covariance_is_affordable(2_000_000, 1024, 1)
+    assert not covariance_is_affordable(1000, 50, 3, sparse_features=True)
+    assert not covariance_is_affordable(100, 200, 3)  # d^3 dwarfs an iteration's work
     assert not covariance_is_affordable(10**7, 2000, 100)  # too many features
     rng = np.random.default_rng(6)
     X, Y = rng.normal(size=(40, 30)), (rng.random((40, 2)) < 0.5).astype(float)
     objective = _objective(X, Y)
+    assert isinstance(_change(objective, _start(objective)), CentredScaling)
+    objective = _objective(sparse.csr_matrix(np.eye(40)[:, :30]), Y)
     assert isinstance(_change(objective, _start(objective)), CentredScaling)
 
 
