@@ -169,7 +169,7 @@ def test_sparse_or_many_features_fall_back_to_the_centred_diagonal_map():
     assert not covariance_is_affordable(100, 1000, 3)  # d^3 dwarfs an iteration's work
     assert not covariance_is_affordable(10**7, 2000, 100)  # too many features
     rng = np.random.default_rng(6)
-    X, Y = rng.normal(size=(40, 30)), (rng.random((40, 2)) < 0.5).astype(float)
+    X, Y = rng.normal(size=(40, 1100)), (rng.random((40, 2)) < 0.5).astype(float)
     objective = _objective(X, Y)
     assert isinstance(_change(objective, _start(objective)), CentredScaling)
     objective = _objective(sparse.csr_matrix(np.eye(40)[:, :30]), Y)
