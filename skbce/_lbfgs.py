@@ -1,0 +1,167 @@
+"""A lean unconstrained L-BFGS for the linear model's smooth, convex objective.
+
+SciPy's L-BFGS-B carries the machinery of bound constraints (a generalized
+Cauchy point, subspace minimization) into every iteration; on the linear
+model's tens of thousands of parameters that machinery costs more than the
+objective itself (measured on sparse text: 55% of a fit's time, against a few
+percent for this two-loop recursion). The linear model has no bounds, so it is
+solved here: the two-loop recursion on a ring buffer of the last ``m``
+correction pairs, the initial inverse Hessian scaled by ``s.y / y.y``, and a
+backtracking line search on the Armijo condition with quadratic
+interpolation. A pair is kept only where ``s.y > 0``, which the convex
+objective gives for every step, so the implicit inverse Hessian stays positive
+definite. In the solver's preconditioned variables the Hessian is close to the
+identity, so the first trial step of 1 is usually accepted. Pure NumPy.
+"""
+
+import numpy as np
+from scipy.optimize import OptimizeResult
+
+# Armijo's sufficient-decrease constant, as in the usual Wolfe conditions.
+_ARMIJO = 1e-4
+
+# A line search that has shrunk the step below this fraction of the first
+# trial has failed: the objective no longer decreases along the direction.
+_SMALLEST_STEP = 1e-12
+
+# Stop when an iteration lowers the objective by less than this fraction of
+# its magnitude (the floor of scikit-learn's LogisticRegression and of our
+# L-BFGS-B calls), leaving the decision to the caller's gradient test.
+_FTOL = 64 * np.finfo(np.float64).eps
+
+
+# The budget messages are SciPy's L-BFGS-B's, which users and docs know.
+_ITERATIONS_LIMIT = "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
+_EVALUATIONS_LIMIT = "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
+
+
+class _History:
+    """The last ``m`` correction pairs ``(s, y)`` in preallocated rows."""
+
+    def __init__(self, n_params, m):
+        self.s = np.empty((m, n_params))
+        self.y = np.empty((m, n_params))
+        self.rho = np.empty(m)
+        self.size = 0
+        self.newest = -1
+        self.m = m
+
+    def add(self, s, y, sy):
+        self.newest = (self.newest + 1) % self.m
+        self.s[self.newest] = s
+        self.y[self.newest] = y
+        self.rho[self.newest] = 1.0 / sy
+        self.size = min(self.size + 1, self.m)
+
+    def clear(self):
+        self.size, self.newest = 0, -1
+
+    def direction(self, gradient, out):
+        """Write ``-H gradient`` into ``out``, H the implicit inverse Hessian."""
+        q = out
+        np.copyto(q, gradient)
+        order = [(self.newest - i) % self.m for i in range(self.size)]
+        alphas = np.empty(self.size)
+        for i, row in enumerate(order):  # newest to oldest
+            alphas[i] = self.rho[row] * (self.s[row] @ q)
+            q -= alphas[i] * self.y[row]
+        if self.size:
+            newest = self.newest
+            q *= 1.0 / (self.rho[newest] * (self.y[newest] @ self.y[newest]))
+        for i in range(self.size - 1, -1, -1):  # oldest to newest
+            row = order[i]
+            beta = self.rho[row] * (self.y[row] @ q)
+            q += (alphas[i] - beta) * self.s[row]
+        np.negative(q, out=q)
+        return q
+
+
+def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=10):
+    """Minimize ``fun`` (``x -> (value, gradient)``) from ``x0`` by L-BFGS.
+
+    Parameters
+    ----------
+    fun : callable
+        Returns the value and the gradient (float64) at ``x``.
+    x0 : ndarray of shape (n_params,)
+    max_iter : int
+        Iteration budget.
+    max_fun : int
+        Budget of evaluations of ``fun``.
+    callback : callable, default=None
+        Called after each iteration with an ``OptimizeResult`` holding ``x``
+        and ``fun``, as ``scipy.optimize.minimize`` does; raising
+        ``StopIteration`` ends the solve (a convergence the caller decided).
+    m : int, default=10
+        Number of correction pairs kept.
+
+    Returns
+    -------
+    OptimizeResult
+        ``x``, ``fun``, ``nit``, ``nfev``, ``status`` (0: converged by the
+        caller or by the objective's decrease, 1: a budget, 2: the line
+        search failed) and ``message``.
+    """
+    x = np.array(x0, dtype=np.float64)
+    value, gradient = fun(x)
+    n_eval = 1
+    history = _History(x.size, m)
+    direction = np.empty_like(x)
+    status, message, n_iter = 1, _ITERATIONS_LIMIT, 0
+    while n_iter < max_iter:
+        history.direction(gradient, direction)
+        slope = float(gradient @ direction)
+        if not slope < 0:  # not a descent direction (rounding): restart as steepest descent
+            history.clear()
+            np.negative(gradient, out=direction)
+            slope = float(gradient @ direction)
+        if history.size == 0:
+            # Without curvature pairs, a first step of unit length in the largest entry.
+            step = min(1.0, 1.0 / max(float(np.max(np.abs(direction))), 1e-300))
+        else:
+            step = 1.0
+        first_step = step
+        while True:
+            trial = x + step * direction
+            trial_value, trial_gradient = fun(trial)
+            n_eval += 1
+            if np.isfinite(trial_value) and trial_value <= value + _ARMIJO * step * slope:
+                break
+            if step < _SMALLEST_STEP * first_step or n_eval >= max_fun:
+                trial = None
+                break
+            # Minimum of the quadratic through value, slope and trial_value,
+            # kept within [0.1, 0.5] of the step (halving where not finite).
+            if np.isfinite(trial_value):
+                denominator = 2.0 * (trial_value - value - slope * step)
+                shrunk = -slope * step**2 / denominator if denominator > 0 else 0.5 * step
+                step = min(max(shrunk, 0.1 * step), 0.5 * step)
+            else:
+                step *= 0.5
+        if trial is None:
+            status = 1 if n_eval >= max_fun else 2
+            message = (_EVALUATIONS_LIMIT if status == 1
+                       else "the line search found no decrease")
+            break
+        n_iter += 1
+        s = trial - x
+        y = trial_gradient - gradient
+        sy = float(s @ y)
+        if sy > 1e-10 * float(y @ y):
+            history.add(s, y, sy)
+        decrease = value - trial_value
+        x, value, gradient = trial, trial_value, trial_gradient
+        if callback is not None:
+            try:
+                callback(OptimizeResult(x=x, fun=value))
+            except StopIteration:
+                status, message = 0, "stopped by the callback"
+                break
+        if decrease <= _FTOL * max(abs(value), 1.0):
+            status, message = 0, "the objective stopped decreasing"
+            break
+        if n_eval >= max_fun:
+            status, message = 1, _EVALUATIONS_LIMIT
+            break
+    return OptimizeResult(x=x, fun=value, nit=n_iter, nfev=n_eval, status=status,
+                          message=message)

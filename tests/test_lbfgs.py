@@ -1,0 +1,77 @@
+"""The lean L-BFGS: the minimizer of SciPy's L-BFGS-B, budgets and a stalled search reported."""
+
+import numpy as np
+import pytest
+from scipy.optimize import OptimizeResult, minimize
+
+from skbce._lbfgs import minimize_lbfgs
+
+from ._helpers import make_objective
+
+
+def _quadratic(seed=0, n=30, condition=1e3):
+    rng = np.random.default_rng(seed)
+    basis, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    hessian = basis @ np.diag(np.geomspace(1.0, condition, n)) @ basis.T
+    target = rng.normal(size=n)
+
+    def fun(x):
+        residual = x - target
+        return 0.5 * float(residual @ hessian @ residual), hessian @ residual
+
+    return fun, target
+
+
+def test_quadratic_reaches_its_minimizer():
+    fun, target = _quadratic()
+    result = minimize_lbfgs(fun, np.zeros_like(target), max_iter=500, max_fun=1000)
+    assert result.status == 0
+    np.testing.assert_allclose(result.x, target, atol=1e-6)
+
+
+def test_bce_objective_minimum_equals_lbfgsb():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 8))
+    Y = (X @ rng.normal(size=(8, 3)) + rng.normal(size=(200, 3)) > 0).astype(float)
+    objective = make_objective(X, Y, (), alpha=0.1)
+    x0 = np.zeros(objective.layout.n_params)
+    ours = minimize_lbfgs(objective.loss_gradient, x0, max_iter=1000, max_fun=5000)
+    expected = minimize(objective.loss_gradient, x0, jac=True, method="L-BFGS-B",
+                        options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 1000})
+    assert ours.fun == pytest.approx(expected.fun, rel=1e-12)
+    np.testing.assert_allclose(ours.x, expected.x, atol=1e-5)
+
+
+def test_callback_sees_each_iterate_and_can_stop():
+    fun, target = _quadratic(condition=10.0)
+    seen = []
+
+    def callback(intermediate):
+        assert isinstance(intermediate, OptimizeResult)
+        seen.append(intermediate.fun)
+        if len(seen) == 3:
+            raise StopIteration
+
+    result = minimize_lbfgs(fun, np.zeros_like(target), max_iter=100, max_fun=1000,
+                            callback=callback)
+    assert result.nit == 3 and result.status == 0 and len(seen) == 3
+    assert seen == sorted(seen, reverse=True)  # every step lowers the objective
+
+
+@pytest.mark.parametrize("budget", ["max_iter", "max_fun"])
+def test_budgets_are_reported(budget):
+    fun, target = _quadratic(condition=1e6)
+    limits = {"max_iter": 1000, "max_fun": 5000, budget: 4}
+    result = minimize_lbfgs(fun, np.zeros_like(target), **limits)
+    assert result.status == 1 and "LIMIT" in result.message
+
+
+def test_a_wrong_gradient_stalls_the_line_search():
+    fun, target = _quadratic()
+
+    def wrong(x):
+        value, gradient = fun(x)
+        return value, -gradient
+
+    result = minimize_lbfgs(wrong, np.zeros_like(target), max_iter=100, max_fun=1000)
+    assert result.status == 2 and "line search" in result.message
