@@ -576,18 +576,58 @@ def kernel_times(n, d, k, dtype, alpha, repeats):
     return median_times([lambda fun=fun, theta=theta: fun(theta), products], repeats)
 
 
+def whole_fit_per_evaluation(n, d, k, dtype, alpha, repeats):
+    """A default fit's seconds per objective evaluation (setup included), and the two products'.
+
+    Returns the fit time, its evaluations and iterations, and the median
+    time of ``X @ W + X.T @ G``, all measured in the same run.
+    """
+    X, Y = make_dense(n, d, k, dtype=dtype)
+    rng = np.random.default_rng(1)
+    W = rng.standard_normal((d, k)).astype(dtype)
+    G = rng.standard_normal((n, k)).astype(dtype)
+    best = None
+    for _ in range(repeats):
+        clf = BCEMultiLabelClassifier(alpha=alpha)
+        with _CountEvaluations() as counter:
+            seconds = timed_fit(clf, X, Y)
+        if best is None or seconds < best[0]:
+            best = (seconds, counter.count, clf.n_iter_)
+
+    def products(X=X, W=W, G=G):
+        X @ W
+        X.T @ G
+
+    (t_mm,) = median_times([products], max(3, repeats))
+    return (*best, t_mm)
+
+
 def section_kernel(args):
     n, d, k = (2000, 50, 10) if args.quick else (50_000, 500, 100)
-    rows = []
+    rows, fit_rows = [], []
     for dtype in (np.float64, np.float32):
         t_obj, t_mm = kernel_times(n, d, k, dtype, args.alpha, args.repeats)
         rows.append([np.dtype(dtype).name, f"{n}x{d}x{k}", f"{1e3 * t_obj:.1f}",
                      f"{1e3 * t_mm:.1f}", f"{t_obj / t_mm:.2f}"])
+        seconds, evaluations, n_iter, t_mm = whole_fit_per_evaluation(
+            n, d, k, dtype, args.alpha, 1 if args.quick else 3
+        )
+        per_evaluation = seconds / evaluations
+        fit_rows.append([np.dtype(dtype).name, f"{n}x{d}x{k}", f"{seconds:.2f}", str(n_iter),
+                         str(evaluations), f"{1e3 * per_evaluation:.1f}", f"{1e3 * t_mm:.1f}",
+                         f"{per_evaluation / t_mm:.2f}"])
     print_table("Kernel: one objective+gradient evaluation / (X @ W + X.T @ G)",
                 ["dtype", "n x d x K", "objective+gradient ms", "X@W + X.T@G ms", "ratio"],
                 rows,
                 [f"median of {args.repeats} interleaved repeats after a warm-up; "
-                 "target <= 1.5."])
+                 "target <= 1.3."])
+    print_table("Whole fit at the defaults, setup included: seconds per evaluation / "
+                "(X @ W + X.T @ G)",
+                ["dtype", "n x d x K", "fit s", "n_iter_", "evaluations", "ms / evaluation",
+                 "X@W + X.T@G ms", "ratio"],
+                fit_rows,
+                ["best of 3 fits; the setup (feature moments, covariance, eigendecomposition) "
+                 "is spread over the evaluations; target <= 1.5."])
 
 
 def section_memory(args):
