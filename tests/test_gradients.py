@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from skbce._loss import SINGLE_THREAD_BLOCK_BYTES, bce_coefficients, loss_gradient
+from skbce._loss import bce_coefficients, loss_gradient
 from skbce._network import ACTIVATIONS, initial_parameters
 
 from ._helpers import (
@@ -102,7 +102,7 @@ def test_objective_value_is_textbook_bce_plus_penalty(hidden):
     np.testing.assert_allclose(grad_logits, expected_grad_logits, rtol=1e-10, atol=1e-15)
 
 
-@pytest.mark.parametrize("block_bytes", [256, 65536, SINGLE_THREAD_BLOCK_BYTES])
+@pytest.mark.parametrize("block_bytes", [256, 65536, 2**20])
 def test_loss_kernel_blocks_agree_with_reference_on_many_rows(block_bytes):
     """More rows than one cache block: every block is visited once."""
     rng = np.random.default_rng(3)

@@ -101,3 +101,15 @@ def test_ruff_clean():
         ["ruff", "check", "--no-cache", str(ROOT)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_usage_example_runs_without_warnings():
+    # The example a new user copies first: an MLP among the candidates,
+    # which stops itself (early stopping) instead of hitting max_iter.
+    import warnings
+
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"## Usage\s+```python\n(.*?)```", readme, re.S).group(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(compile(code, "README.md", "exec"), {})

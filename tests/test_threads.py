@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from skbce import BCEMultiLabelClassifier
 from skbce._solver import solve
-from skbce._threads import SMALL_PRODUCT, solve_blas_threads
+from skbce._threads import solve_blas_threads
 
 from ._helpers import make_objective
 
@@ -31,11 +31,13 @@ def two_blas_threads():
         yield
 
 
-@pytest.mark.parametrize("size, expected", [(SMALL_PRODUCT - 1, 1), (SMALL_PRODUCT, 2)])
+# A product of a thousand multiply-adds and one of a trillion: far on either
+# side of the rule's threshold.
+@pytest.mark.parametrize("size, expected", [(10**3, 1), (10**12, 2)])
 def test_small_problems_solve_on_one_blas_thread(two_blas_threads, size, expected):
     with solve_blas_threads(size):
         assert _numpy_blas_threads() == [expected] * len(_numpy_blas_threads())
-        with solve_blas_threads(SMALL_PRODUCT):  # nested: the smaller problem's rule holds
+        with solve_blas_threads(10**12):  # nested: the smaller problem's rule holds
             assert _numpy_blas_threads() == [expected] * len(_numpy_blas_threads())
     assert _numpy_blas_threads() == [2] * len(_numpy_blas_threads())  # restored
 
