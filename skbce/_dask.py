@@ -155,7 +155,8 @@ class DaskRows:
         self.n_samples, self.n_features = X.shape
         self.n_outputs = targets.shape[1]
         self.dtype = X.dtype
-        self.sparse_features = sparse.issparse(X._meta)
+        # Dask arrays of sparse chunks do not know their nnz: costed as dense.
+        self.stored_values = None
         # Targets and weights (n x K and n values, small next to X) are kept in
         # the cluster's memory: those built on the client are sent once, and
         # the label statistics and the folding both read them.

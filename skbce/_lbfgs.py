@@ -15,7 +15,6 @@ identity, so the first trial step of 1 is usually accepted. Pure NumPy.
 """
 
 import numpy as np
-from scipy.linalg.blas import daxpy, ddot
 from scipy.optimize import OptimizeResult
 
 # Armijo's sufficient-decrease constant, as in the usual Wolfe conditions.
@@ -45,56 +44,76 @@ _EVALUATIONS_LIMIT = "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
 
 
 class _History:
-    """The last ``m`` correction pairs ``(s, y)`` in preallocated rows."""
+    """The last ``m`` correction pairs ``(s, y)``, one recursion per column block.
 
-    def __init__(self, n_params, m):
-        self.s = np.empty((m, n_params))
-        self.y = np.empty((m, n_params))
-        self.rho = np.empty(m)
+    With ``columns=K`` the parameter vector is read as a ``(n / K, K)``
+    matrix (the linear model's layout: each column holds one label's
+    weights and intercept) and each column gets its own two-loop recursion:
+    its own ``rho``, ``alpha`` and initial scale ``s.y / y.y``. The linear
+    model's labels are independent problems, so this is ``K`` L-BFGS
+    directions at once, each scaled to its label's curvature (a rare label's
+    curvature can be orders of magnitude below a common one's).
+    """
+
+    def __init__(self, n_params, m, columns=1):
+        self.columns = columns
+        self.rows = n_params // columns
+        self.s = np.empty((m, self.rows, columns))
+        self.y = np.empty((m, self.rows, columns))
+        self.rho = np.zeros((m, columns))
+        self.gamma = np.ones(columns)
         self.size = 0
         self.newest = -1
         self.m = m
+        self._buffer = np.empty((self.rows, columns))
 
     def add(self, x_new, x, gradient_new, gradient):
-        """Store ``s = x_new - x``, ``y = gradient_new - gradient`` if ``s.y > 0`` (in place)."""
+        """Store ``s = x_new - x``, ``y = gradient_new - gradient`` (in place).
+
+        A column without positive curvature along the step (``s.y <= 0``)
+        gets ``rho = 0``: the pair does not take part in its recursion.
+        """
         row = (self.newest + 1) % self.m
         s, y = self.s[row], self.y[row]
-        np.subtract(x_new, x, out=s)
-        np.subtract(gradient_new, gradient, out=y)
-        sy = ddot(s, y)
-        if not sy > 1e-10 * ddot(y, y):
-            return  # no positive curvature along the step: keep the older pairs
+        np.subtract(x_new.reshape(s.shape), x.reshape(s.shape), out=s)
+        np.subtract(gradient_new.reshape(y.shape), gradient.reshape(y.shape), out=y)
+        sy = np.einsum("ij,ij->j", s, y)
+        yy = np.einsum("ij,ij->j", y, y)
+        valid = sy > 1e-10 * yy
+        if not valid.any():
+            return
         self.newest = row
-        self.rho[row] = 1.0 / sy
+        self.rho[row] = np.divide(1.0, sy, out=np.zeros_like(sy), where=valid)
+        self.gamma = np.where(valid, np.divide(sy, yy, out=np.ones_like(sy), where=valid),
+                              self.gamma)
         self.size = min(self.size + 1, self.m)
 
     def clear(self):
         self.size, self.newest = 0, -1
+        self.gamma[:] = 1.0
 
     def direction(self, gradient, out):
-        """Write ``-H gradient`` into ``out``, H the implicit inverse Hessian.
-
-        In-place BLAS updates (``daxpy``): no temporary vector per pair.
-        """
-        q = out
-        np.copyto(q, gradient)
+        """Write ``-H gradient`` into ``out``, H the implicit inverse Hessian."""
+        q = out.reshape(self.rows, self.columns)
+        np.copyto(q, gradient.reshape(q.shape))
         order = [(self.newest - i) % self.m for i in range(self.size)]
-        alphas = np.empty(self.size)
+        alphas = np.empty((self.size, self.columns))
+        scaled = self._buffer
         for i, row in enumerate(order):  # newest to oldest
-            alphas[i] = self.rho[row] * ddot(self.s[row], q)
-            daxpy(self.y[row], q, a=-alphas[i])
-        if self.size:
-            newest = self.newest
-            q *= 1.0 / (self.rho[newest] * ddot(self.y[newest], self.y[newest]))
+            alphas[i] = self.rho[row] * np.einsum("ij,ij->j", self.s[row], q)
+            np.multiply(self.y[row], alphas[i], out=scaled)
+            q -= scaled
+        q *= self.gamma
         for i in range(self.size - 1, -1, -1):  # oldest to newest
             row = order[i]
-            beta = self.rho[row] * ddot(self.y[row], q)
-            daxpy(self.s[row], q, a=alphas[i] - beta)
-        np.negative(q, out=q)
-        return q
+            beta = self.rho[row] * np.einsum("ij,ij->j", self.y[row], q)
+            np.multiply(self.s[row], alphas[i] - beta, out=scaled)
+            q += scaled
+        np.negative(out, out=out)
+        return out
 
 
-def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS):
+def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, columns=1):
     """Minimize ``fun`` (``x -> (value, gradient)``) from ``x0`` by L-BFGS.
 
     Parameters
@@ -112,6 +131,9 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS):
         ``StopIteration`` ends the solve (a convergence the caller decided).
     m : int, default=5
         Number of correction pairs kept.
+    columns : int, default=1
+        Read ``x`` as a ``(n / columns, columns)`` matrix of independent
+        column problems (see :class:`_History`); 1 for one problem.
 
     Returns
     -------
@@ -123,7 +145,7 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS):
     x = np.array(x0, dtype=np.float64)
     value, gradient = fun(x)
     n_eval = 1
-    history = _History(x.size, m)
+    history = _History(x.size, m, columns)
     direction = np.empty_like(x)
     status, message, n_iter = 1, _ITERATIONS_LIMIT, 0
     while n_iter < max_iter:

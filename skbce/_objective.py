@@ -41,8 +41,8 @@ class Objective(Protocol):
         The dtype the model computes in (that of ``X``).
     n_samples, n_features : int
         The training rows' shape.
-    sparse_features : bool
-        Whether ``X`` is sparse.
+    stored_values : int or None
+        The stored values of a sparse ``X`` (its ``nnz``); ``None`` for dense.
     largest_product : int
         Multiply-adds of the largest matrix product of one evaluation (the
         solver's BLAS-thread policy reads it).
@@ -53,7 +53,7 @@ class Objective(Protocol):
     dtype: np.dtype
     n_samples: int
     n_features: int
-    sparse_features: bool
+    stored_values: int | None
     largest_product: int
 
     def loss_gradient(self, theta):
@@ -287,7 +287,7 @@ class BCEObjective:
         self.penalty = penalty
         self.dtype = rows.dtype
         self.n_samples, self.n_features = rows.n_samples, rows.n_features
-        self.sparse_features = rows.sparse_features
+        self.stored_values = rows.stored_values
         self.largest_product = rows.map_reduce(largest_product_kernel, layout)
         self._moments = None
 

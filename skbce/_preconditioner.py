@@ -250,27 +250,36 @@ _SOLVER_WORK_PER_PARAMETER = 500
 _SOLVER_WORK_PER_ITERATION = 10**6
 
 
-def covariance_is_affordable(n_samples, n_features, n_outputs, sparse_features=False):
+def covariance_is_affordable(n_samples, n_features, n_outputs, stored=None):
     """Whether the :class:`CovariancePreconditioner` is worth building.
 
-    Sparse features get the centred diagonal map instead: their products
-    are cheap, so an eigendecomposition of ``d x d`` would cost more than
-    the iterations it saves (measured on sparse binary text, where the
-    centred diagonal already takes about as few iterations). For dense
-    features, in multiply-adds: the covariance of the sampled rows takes
-    ``rows d^2`` and its eigendecomposition about ``5 d^3``, against one
-    iteration's two products ``2 n d K`` and the solver's own work on the
-    ``(d + 1) K`` parameters; the map is built when it costs at most
-    ``_COVARIANCE_BUDGET_ITERATIONS`` iterations. Beyond 1024 features the
-    eigendecomposition alone takes seconds.
+    In multiply-adds: the covariance of the sampled rows (``rows d^2`` for
+    dense features; for sparse ones about ``rows (nnz / n)^2`` plus the
+    ``d x d`` result) and its eigendecomposition (about ``5 d^3``), against
+    one iteration's work: the two products over the ``stored`` values of
+    ``X`` (``n d`` dense, ``nnz`` sparse) for each of the ``K`` outputs, and
+    the solver's own work on the ``(d + 1) K`` parameters. The map is built
+    when it costs at most ``_COVARIANCE_BUDGET_ITERATIONS`` iterations, so
+    sparse text with few labels gets the centred diagonal map (its products
+    are cheap next to a ``d x d`` eigendecomposition) and many labels the
+    covariance map. Beyond 1024 features the eigendecomposition alone takes
+    seconds.
+
+    Parameters
+    ----------
+    n_samples, n_features, n_outputs : int
+    stored : int, default=None
+        Stored values of ``X``: its ``nnz`` when sparse; ``None`` for dense.
     """
-    if sparse_features:
-        return False
     n, d, k = n_samples, n_features, n_outputs
     rows = min(n, max(2000, _ROWS_PER_FEATURE * d))
-    iteration = (2 * n * d * k + _SOLVER_WORK_PER_PARAMETER * (d + 1) * k
+    if stored is None:
+        stored, covariance = n * d, rows * d**2
+    else:
+        covariance = rows * (stored / max(n, 1)) ** 2 + d**2
+    iteration = (2 * stored * k + _SOLVER_WORK_PER_PARAMETER * (d + 1) * k
                  + _SOLVER_WORK_PER_ITERATION)
-    return d <= 1024 and rows * d**2 + 5 * d**3 <= _COVARIANCE_BUDGET_ITERATIONS * iteration
+    return d <= 1024 and covariance + 5 * d**3 <= _COVARIANCE_BUDGET_ITERATIONS * iteration
 
 
 def covariance_stride(n_samples, n_features):

@@ -63,7 +63,7 @@ class Rows(Protocol):
     n_features: int
     n_outputs: int
     dtype: np.dtype
-    sparse_features: bool
+    stored_values: int | None  # nnz of a sparse X; None when dense
 
     def map_reduce(self, kernel, *args):
         """Return the sum over blocks of ``kernel(block, *args)``."""
@@ -108,7 +108,7 @@ class InMemoryRows:
         self.n_samples, self.n_features = X.shape
         self.n_outputs = targets.shape[1]
         self.dtype = X.dtype
-        self.sparse_features = sparse.issparse(X)
+        self.stored_values = X.nnz if sparse.issparse(X) else None
         self._block = Block(X, targets, weight)
 
     def map_reduce(self, kernel, *args):

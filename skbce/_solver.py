@@ -197,7 +197,7 @@ def change_of_variables(objective, theta0, solver, coordinates):
     strength = objective.penalty.output_strength
     curvature = objective.curvature_per_output(theta0)
     if covariance_is_affordable(objective.n_samples, objective.n_features,
-                                layout.layer_sizes[-1], objective.sparse_features):
+                                layout.layer_sizes[-1], objective.stored_values):
         mean, covariance = objective.feature_covariance(
             covariance_stride(objective.n_samples, objective.n_features)
         )
@@ -299,8 +299,11 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
         elif linear:
             # No bounds and a convex objective: a lean L-BFGS, whose own work
             # per iteration is a few percent of L-BFGS-B's (see skbce._lbfgs).
+            # Its labels are independent problems, one column each of the
+            # (n_features + 1, K) parameter matrix: a recursion per label.
             result = minimize_lbfgs(
-                scaled, u0, max_iter=max_iter, max_fun=max_fun, callback=progress
+                scaled, u0, max_iter=max_iter, max_fun=max_fun, callback=progress,
+                columns=n_outputs,
             )
         else:
             result = minimize(

