@@ -15,7 +15,13 @@ from joblib import Parallel, delayed
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit, check_cv
+from sklearn.model_selection import (
+    KFold,
+    ShuffleSplit,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+    check_cv,
+)
 from sklearn.utils import _safe_indexing, get_tags, indexable
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
@@ -201,10 +207,13 @@ or callable, default="f1"
         threshold; greater must be better. The named scores are computed from
         the confusion counts of all candidates at once, which is much faster.
     cv : int, float, cross-validation generator or iterable, default=5
-        An int: the number of folds (``KFold`` for a 2-D ``y``,
-        ``StratifiedKFold`` for a binary ``y``, not shuffled). A float in
-        (0, 1): a single split holding out that fraction of the samples,
-        shuffled with ``random_state``. Otherwise any scikit-learn ``cv``.
+        An int: the number of folds, **shuffled** with ``random_state``
+        (``KFold(shuffle=True)`` for a 2-D ``y``, ``StratifiedKFold(shuffle=True)``
+        for a binary ``y``), so that a file sorted by label (as some benchmark
+        files are) still gives every fold every label. A float in (0, 1): a
+        single split holding out that fraction of the samples, shuffled with
+        ``random_state``. Otherwise any scikit-learn ``cv``, used as given
+        (pass ``KFold(n)`` for unshuffled folds).
     thresholds : "auto", int or array-like of shape (n_thresholds,), default="auto"
         Candidate thresholds. ``"auto"``: for each label, the midpoints
         between its consecutive distinct out-of-fold probabilities, plus 0
@@ -220,7 +229,9 @@ or callable, default="f1"
         Number of jobs fitting the cross-validation models in parallel
         (joblib; ``None`` means 1).
     random_state : int, RandomState instance or None, default=None
-        Shuffles the single split of a float ``cv``; unused otherwise.
+        Shuffles the folds of an int ``cv`` and the single split of a float
+        ``cv``; unused when ``cv`` is a splitter or an iterable. Pass an int
+        for the same folds, hence the same thresholds, at every ``fit``.
 
     Attributes
     ----------
@@ -325,7 +336,15 @@ or callable, default="f1"
             splitter_class = StratifiedShuffleSplit if target_type == "binary" else ShuffleSplit
             splitter = splitter_class(n_splits=1, test_size=cv, random_state=self.random_state)
         else:
-            splitter = check_cv(cv, y, classifier=True)
+            if _is_int(cv):
+                # Shuffled: benchmark files are often sorted by label, and
+                # unshuffled folds would then miss whole labels.
+                splitter_class = StratifiedKFold if target_type == "binary" else KFold
+                splitter = splitter_class(
+                    n_splits=int(cv), shuffle=True, random_state=self.random_state
+                )
+            else:
+                splitter = check_cv(cv, y, classifier=True)
         return list(splitter.split(X, y))
 
     def fit(

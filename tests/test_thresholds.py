@@ -12,7 +12,13 @@ from sklearn.metrics import (
     f1_score,
     jaccard_score,
 )
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict, train_test_split
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    StratifiedKFold,
+    cross_val_predict,
+    train_test_split,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -34,7 +40,7 @@ def _imbalanced(n_samples, seed=0, n_features=10, n_labels=4):
 def test_thresholds_maximize_out_of_fold_f1():
     X, Y = _imbalanced(200, seed=1)
     base = BCEMultiLabelClassifier(alpha=1.0)
-    clf = PerLabelThresholdClassifier(base, cv=3).fit(X, Y)
+    clf = PerLabelThresholdClassifier(base, cv=KFold(3)).fit(X, Y)
     proba = cross_val_predict(base, X, Y, cv=KFold(3), method="predict_proba")
     for k in range(Y.shape[1]):
         p = proba[:, k]
@@ -51,7 +57,7 @@ def test_thresholds_maximize_out_of_fold_f1():
 def test_f1_micro_is_a_coordinatewise_optimum_above_one_half():
     X, Y = _imbalanced(200, seed=14, n_labels=5)
     base = BCEMultiLabelClassifier()
-    clf = PerLabelThresholdClassifier(base, cv=3, scoring="f1_micro").fit(X, Y)
+    clf = PerLabelThresholdClassifier(base, cv=KFold(3), scoring="f1_micro").fit(X, Y)
     proba = cross_val_predict(base, X, Y, cv=KFold(3), method="predict_proba")
 
     def micro(thresholds):
@@ -75,8 +81,8 @@ def test_callable_scoring_gives_the_named_scoring_result():
     def f1(y_true, y_pred):
         return f1_score(y_true, y_pred, zero_division=0)
 
-    named = PerLabelThresholdClassifier(cv=3).fit(X, Y)
-    custom = PerLabelThresholdClassifier(cv=3, scoring=f1).fit(X, Y)
+    named = PerLabelThresholdClassifier(cv=3, random_state=0).fit(X, Y)
+    custom = PerLabelThresholdClassifier(cv=3, scoring=f1, random_state=0).fit(X, Y)
     np.testing.assert_allclose(custom.thresholds_, named.thresholds_)
     np.testing.assert_allclose(custom.best_scores_, named.best_scores_)
 
@@ -100,7 +106,7 @@ def test_named_scorings_are_scikit_learns_metrics(scoring, metric, weighted):
     X, Y = _imbalanced(200, seed=4)
     weight = np.linspace(0.2, 2.0, len(X)) if weighted else None
     base = BCEMultiLabelClassifier()
-    clf = PerLabelThresholdClassifier(base, cv=3, scoring=scoring)
+    clf = PerLabelThresholdClassifier(base, cv=KFold(3), scoring=scoring)
     clf.fit(X, Y, sample_weight=weight)
     proba = cross_val_predict(
         base, X, Y, cv=KFold(3), method="predict_proba", params={"sample_weight": weight}
@@ -132,6 +138,36 @@ def test_tuned_thresholds_beat_one_half_on_held_out_data():
             f1_tuned = f1_score(Y_test, model.predict(X_test), average=average, zero_division=0)
             assert f1_tuned > f1_fixed + 0.02, (model.scoring, average, f1_fixed, f1_tuned)
     assert np.all(tuned.thresholds_ < 0.5)  # rare labels want a lower threshold
+
+
+def test_default_cv_shuffles_with_random_state():
+    X, Y = _imbalanced(200, seed=15)
+    default = PerLabelThresholdClassifier(random_state=0).fit(X, Y)
+    shuffled = PerLabelThresholdClassifier(cv=KFold(5, shuffle=True, random_state=0))
+    np.testing.assert_array_equal(default.thresholds_, shuffled.fit(X, Y).thresholds_)
+    y = Y[:, -1]
+    default = PerLabelThresholdClassifier(random_state=0).fit(X, y)
+    stratified = PerLabelThresholdClassifier(
+        cv=StratifiedKFold(5, shuffle=True, random_state=0)
+    )
+    np.testing.assert_array_equal(default.thresholds_, stratified.fit(X, y).thresholds_)
+
+
+def test_default_cv_survives_a_training_file_sorted_by_label():
+    X, Y = _imbalanced(2000, seed=3, n_labels=3)
+    X_test, Y_test = X[1000:], Y[1000:]
+    # Positives of the first label first, as in files sorted by label set: an
+    # unshuffled first fold holds out every positive of that label.
+    order = np.lexsort((-Y[:1000, 2], -Y[:1000, 1], -Y[:1000, 0]))
+    X_sorted, Y_sorted = X[:1000][order], Y[:1000][order]
+    default = PerLabelThresholdClassifier(random_state=0).fit(X_sorted, Y_sorted)
+    unshuffled = PerLabelThresholdClassifier(cv=KFold(5)).fit(X_sorted, Y_sorted)
+
+    def f1_first_label(clf):
+        return f1_score(Y_test[:, 0], clf.predict(X_test)[:, 0])
+
+    assert np.all((default.thresholds_ > 0.05) & (default.thresholds_ < 0.95))
+    assert f1_first_label(default) > f1_first_label(unshuffled) + 0.1
 
 
 def test_predict_is_proba_strictly_above_thresholds():
@@ -209,17 +245,18 @@ def test_clone_and_pickle_round_trip():
 def test_sample_weight_is_passed_on():
     X, Y = _imbalanced(150, seed=9)
     weight = np.linspace(0.1, 2.0, len(X))
-    weighted = PerLabelThresholdClassifier(cv=3).fit(X, Y, sample_weight=weight)
+    weighted = PerLabelThresholdClassifier(cv=3, random_state=0)
+    weighted.fit(X, Y, sample_weight=weight)
     reference = BCEMultiLabelClassifier().fit(X, Y, sample_weight=weight)
     np.testing.assert_allclose(weighted.estimator_.coefs_[0], reference.coefs_[0])
-    plain = PerLabelThresholdClassifier(cv=3).fit(X, Y)
+    plain = PerLabelThresholdClassifier(cv=3, random_state=0).fit(X, Y)
     assert not np.allclose(weighted.thresholds_, plain.thresholds_)
 
     # The scores are weighted too: the named "f1" agrees with sklearn's weighted F1.
     def weighted_f1(y_true, y_pred, sample_weight=None):
         return f1_score(y_true, y_pred, sample_weight=sample_weight, zero_division=0)
 
-    custom = PerLabelThresholdClassifier(cv=3, scoring=weighted_f1)
+    custom = PerLabelThresholdClassifier(cv=3, scoring=weighted_f1, random_state=0)
     custom.fit(X, Y, sample_weight=weight)
     np.testing.assert_allclose(custom.thresholds_, weighted.thresholds_)
     np.testing.assert_allclose(custom.best_scores_, weighted.best_scores_)
