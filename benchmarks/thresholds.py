@@ -17,8 +17,8 @@ training and 30% test (``train_test_split(test_size=0.3, random_state=0)``).
 The files are read from ``$SKBCE_DATA_HOME`` or ``shared/datasets`` beside the
 checkout; a set whose files are absent is skipped with a note.
 
-Run with ``python benchmarks/thresholds.py`` (about four minutes on two cores,
-most of it delicious); ``--sets`` picks sets, ``--scorings f1 f1_micro`` adds
+Run with ``python benchmarks/thresholds.py`` (a few minutes on two cores, most
+of it delicious); ``--sets`` picks sets, ``--scorings f1 f1_micro`` adds
 the other scorings, ``--mlp`` adds an MLP ``(64,)`` on scene.
 """
 

@@ -95,21 +95,20 @@ class _Tail:
         self._cumulative = np.concatenate([[0.0], np.cumsum(w)])
 
     def above(self, thresholds):
+        total = self._cumulative[-1]
         below = self._cumulative[np.searchsorted(self._values, thresholds, side="right")]
-        return _ratio(self._cumulative[-1] - below, np.full_like(below, self._cumulative[-1]))
+        return (total - below) / total if total > 0 else np.zeros_like(below)
 
 
 class _PooledRates:
     """True- and false-positive rates of all labels pooled, at any threshold."""
 
     def __init__(self, observed):
-        y = np.concatenate([y for y, _, _ in observed])
+        positive = np.concatenate([y == 1 for y, _, _ in observed])
         proba = np.concatenate([p for _, p, _ in observed])
-        weighted = any(w is not None for _, _, w in observed)
-        weight = np.concatenate([
-            np.ones(len(y_k)) if w is None else w for y_k, _, w in observed
-        ]) if weighted else None
-        positive = y == 1
+        weight = None
+        if any(w is not None for _, _, w in observed):
+            weight = np.concatenate([np.ones(len(y)) if w is None else w for y, _, w in observed])
         self._positive = _Tail(proba[positive], None if weight is None else weight[positive])
         self._negative = _Tail(proba[~positive], None if weight is None else weight[~positive])
 

@@ -335,6 +335,19 @@ def test_sample_weight_is_passed_on():
     np.testing.assert_allclose(custom.best_scores_, weighted.best_scores_)
 
 
+def test_smoothed_counts_are_weighted():
+    X, Y = _rare(400, seed=2)
+    clf = PerLabelThresholdClassifier(random_state=0)
+    plain = clf.fit(X, Y).thresholds_
+    np.testing.assert_array_equal(clf.fit(X, Y, sample_weight=np.ones(len(X))).thresholds_, plain)
+    # Weights 2 count each sample twice: in the labels' and the pooled counts alike.
+    doubled = clf.fit(X, Y, sample_weight=np.full(len(X), 2.0)).thresholds_
+    repeated = clf.set_params(cv=[(np.r_[train, train + 400], np.r_[test, test + 400])
+                                  for train, test in KFold(5, shuffle=True, random_state=0)
+                                  .split(X)]).fit(np.vstack([X, X]), np.vstack([Y, Y]))
+    np.testing.assert_allclose(doubled, repeated.thresholds_)
+
+
 def test_float_cv_and_refit_false():
     X, Y = _imbalanced(200, seed=10)
     clf = PerLabelThresholdClassifier(cv=0.3, refit=False, random_state=0).fit(X, Y)
