@@ -157,8 +157,8 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
         (pass ``KFold(n)`` for unshuffled folds).
     thresholds : "auto", int or array-like of shape (n_thresholds,), default="auto"
         Candidate thresholds. ``"auto"``: for each label, the midpoints
-        between its consecutive distinct out-of-fold probabilities, plus 0
-        and 1, so every distinct prediction of those samples is tried. An int
+        between its consecutive distinct out-of-fold probabilities, plus 0,
+        0.5 and 1, so every distinct prediction of those samples is tried. An int
         ``n >= 2``: ``n`` evenly spaced values from 0 to 1. An array: these
         values, each in [0, 1].
     smooth : float, default=10.0
@@ -168,8 +168,8 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
         positives weighs its own true-positive rate by ``n / (n + smooth)``.
         It is also the number of positives a label needs for a degenerate
         threshold. 10 keeps a label's own curve once it has some tens of
-        positives, and pools the labels with a handful (most labels of text
-        and tagging sets). ``0`` chooses on each label's raw counts. With a
+        positives, and pools the labels with a handful (the many rare labels
+        of text and tagging sets). ``0`` chooses on each label's raw counts. With a
         single label (binary ``y``) the pooled rates are the label's own.
     refit : bool, default=True
         Refit ``estimator`` on all the data after choosing the thresholds.
