@@ -1,8 +1,9 @@
 """``PerLabelThresholdClassifier``: one decision threshold per label, tuned.
 
-The thresholds are chosen on out-of-fold probabilities: each label gets the
-threshold that maximizes its own score (F1 by default) on samples the model
-did not see, then the model is refit on all the data.
+The thresholds are chosen on out-of-fold probabilities of shuffled folds
+(by ``_threshold_search``: by default the mean of micro- and macro-F1, on
+counts smoothed toward those of all labels), then the model is refit on all
+the data.
 """
 
 from __future__ import annotations
@@ -15,13 +16,20 @@ from joblib import Parallel, delayed
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit, check_cv
+from sklearn.model_selection import (
+    KFold,
+    ShuffleSplit,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+    check_cv,
+)
 from sklearn.utils import _safe_indexing, get_tags, indexable
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._classifier import BCEMultiLabelClassifier
+from ._threshold_search import SCORINGS, choose_thresholds
 from ._validation import (
     Boolean,
     Callable,
@@ -36,81 +44,6 @@ from ._validation import (
     check_parameters,
     target_array,
 )
-
-SCORINGS = ("f1", "f1_micro", "jaccard", "balanced_accuracy", "accuracy")
-_MAX_SWEEPS = 50
-_FALLBACK = 0.5
-
-
-def _ratio(numerator, denominator):
-    """``numerator / denominator``, 0 where the denominator is 0."""
-    return np.divide(
-        numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0
-    )
-
-
-def _score_from_counts(name, tp, fp, fn, tn):
-    """Score of each candidate threshold from its (weighted) confusion counts."""
-    if name == "f1":
-        return _ratio(2 * tp, 2 * tp + fp + fn)
-    if name == "jaccard":
-        return _ratio(tp, tp + fp + fn)
-    if name == "balanced_accuracy":
-        return 0.5 * (_ratio(tp, tp + fn) + _ratio(tn, tn + fp))
-    return _ratio(tp + tn, tp + fp + fn + tn)  # accuracy
-
-
-def _candidates(proba, thresholds):
-    """Candidate thresholds of one label: midpoints of its sorted unique probabilities.
-
-    With the rule ``proba > threshold``, the midpoints together with 0 (every
-    sample positive) and 1 (none) give every distinct prediction of the
-    out-of-fold samples, each with a margin on either side.
-    """
-    if not (isinstance(thresholds, str) and thresholds == "auto"):
-        return thresholds
-    values = np.unique(proba.astype(np.float64))
-    return np.concatenate([[0.0], (values[:-1] + values[1:]) / 2, [1.0]])
-
-
-def _counts(y, proba, weight, candidates):
-    """Weighted (tp, fp, fn, tn) of one label at each candidate (``proba > threshold``)."""
-    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=np.float64)
-    order = np.argsort(proba, kind="stable")
-    sorted_proba = proba[order]
-    cum_all = np.concatenate([[0.0], np.cumsum(w[order])])
-    cum_pos = np.concatenate([[0.0], np.cumsum((w * y)[order])])
-    total, positive = cum_all[-1], cum_pos[-1]
-    below = np.searchsorted(sorted_proba, candidates, side="right")  # proba <= t
-    tp = positive - cum_pos[below]
-    fp = (total - cum_all[below]) - tp
-    fn = positive - tp
-    tn = (total - positive) - fp
-    return tp, fp, fn, tn
-
-
-def _scores_over_thresholds(y, proba, weight, candidates, scoring):
-    """Score of one label at each candidate threshold (``proba > threshold``)."""
-    if callable(scoring):
-        kwargs = {} if weight is None else {"sample_weight": weight}
-        return np.array(
-            [float(scoring(y, (proba > t).astype(np.int64), **kwargs)) for t in candidates]
-        )
-    name = "f1" if scoring == "f1_micro" else scoring
-    return _score_from_counts(name, *_counts(y, proba, weight, candidates))
-
-
-def _best_threshold(scores, candidates):
-    """The best-scoring candidate; ties go to the one closest to 0.5, then the lower."""
-    scores = np.where(np.isfinite(scores), scores, -np.inf)
-    best = scores.max()
-    if not np.isfinite(best):
-        return _FALLBACK, best
-    tied = np.flatnonzero(np.isclose(scores, best, rtol=1e-12, atol=1e-12))
-    distance = np.abs(candidates[tied] - _FALLBACK)
-    closest = tied[distance == distance.min()]
-    index = closest[np.argmin(candidates[closest])]
-    return float(candidates[index]), float(scores[index])
 
 
 def _missing_entries(y):
@@ -160,20 +93,28 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
 
     ``predict`` of a probabilistic classifier usually gives a label where its
     probability is above 0.5. For F1 and similar scores a rare label needs a
-    lower threshold. This meta-estimator chooses, for every label, the
-    threshold that maximizes that label's score on out-of-fold predictions:
+    lower threshold. This meta-estimator chooses the thresholds on
+    out-of-fold predictions:
 
-    1. ``cv`` splits the training data; a clone of ``estimator`` is fit on
-       each training part and predicts the probabilities of its held-out part.
-    2. For each label, every candidate threshold ``t`` gives the predictions
+    1. ``cv`` splits the training data (shuffled folds by default); a clone
+       of ``estimator`` is fit on each training part and predicts the
+       probabilities of its held-out part.
+    2. Every candidate threshold ``t`` of a label gives the predictions
        ``proba > t`` (strictly above, as in
        :class:`~skbce.BCEMultiLabelClassifier`) of the held-out samples, and
-       the threshold of highest score is kept (with ``scoring="f1_micro"``,
-       of highest micro-F1 of all labels together). Ties go to the candidate
-       closest to 0.5, then to the lower one. A label that has only one class
-       (no positive, or no negative) among the held-out samples keeps 0.5.
+       their confusion counts. With ``smooth > 0`` the counts are m-estimates:
+       the label's true- and false-positive rates at ``t`` are mixed with
+       those of all labels pooled, as if ``smooth`` more positives and
+       negatives had been seen, so a label with a handful of positives takes
+       the shape of the others' curves rather than the noise of its own.
+    3. The thresholds of highest score are kept: by default those of the
+       highest mean of the micro-F1 and the macro-F1 of all labels. Ties go
+       to the candidate closest to 0.5, then to the lower one. A label with
+       fewer than ``smooth`` positives cannot get a degenerate threshold (one
+       that gives every held-out sample the label, or none, other than 0.5).
+       A label that has only one class among the held-out samples keeps 0.5.
        Missing labels (NaN in a 2-D ``y``) are left out of their label's score.
-    3. ``estimator`` is refit on all the data (``refit=True``).
+    4. ``estimator`` is refit on all the data (``refit=True``).
 
     It works in a :class:`~sklearn.pipeline.Pipeline` and in
     :class:`~sklearn.model_selection.GridSearchCV` (the parameters of the inner
@@ -186,31 +127,50 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
         A classifier with ``fit`` and ``predict_proba`` (an array of shape
         ``(n_samples, n_labels)`` for a 2-D ``y``, ``(n_samples, 2)`` for a
         binary ``y``). ``None`` means ``BCEMultiLabelClassifier()``.
-    scoring : {"f1", "f1_micro", "jaccard", "balanced_accuracy", "accuracy"} \
-or callable, default="f1"
-        Score maximized for each label, each on its own: ``"f1"`` maximizes
-        every label's F1, hence the macro-F1 (the mean over labels).
-        ``"f1_micro"`` instead maximizes the micro-F1 of all labels together
-        (pooled counts), by coordinate ascent from 0.5: in turn, each label
-        gets the threshold that maximizes the micro-F1 with the others fixed,
-        until a sweep changes nothing. A rare label then gets a threshold
-        that trades fewer of its own false positives against the pooled
-        count, rather than the lowest threshold its own F1 wants. A callable is called as
+    scoring : {"f1_micro_macro", "f1", "f1_micro", "jaccard", "balanced_accuracy", \
+"accuracy"} or callable, default="f1_micro_macro"
+        What the thresholds maximize on the out-of-fold predictions.
+        ``"f1_micro_macro"``: the mean of the micro-F1 (pooled counts of all
+        labels) and the macro-F1 (mean of the labels' F1), a compromise that
+        raises both over 0.5. ``"f1_micro"``: the micro-F1 alone; a rare
+        label's false positives then weigh against every label's true
+        positives, so rare labels are lowered less (best micro-F1, less
+        macro-F1). These two couple the labels and are found by coordinate
+        ascent from 0.5: in turn, each label gets the threshold that
+        maximizes the objective with the others fixed, until a sweep changes
+        nothing. ``"f1"``: each label's own F1, hence the macro-F1 (best
+        macro-F1, and often a lower micro-F1 than 0.5, as rare labels get low
+        thresholds). ``"jaccard"``, ``"balanced_accuracy"``, ``"accuracy"``:
+        each label's own score. A callable is called as
         ``scoring(y_true, y_pred)`` on one label's 0/1 column (with
         ``sample_weight=`` when ``fit`` got weights), for every candidate
-        threshold; greater must be better. The named scores are computed from
-        the confusion counts of all candidates at once, which is much faster.
+        threshold, on the raw (not smoothed) predictions; greater must be
+        better. The named scores are computed from the confusion counts of
+        all candidates at once, which is much faster.
     cv : int, float, cross-validation generator or iterable, default=5
-        An int: the number of folds (``KFold`` for a 2-D ``y``,
-        ``StratifiedKFold`` for a binary ``y``, not shuffled). A float in
-        (0, 1): a single split holding out that fraction of the samples,
-        shuffled with ``random_state``. Otherwise any scikit-learn ``cv``.
+        An int: the number of folds, **shuffled** with ``random_state``
+        (``KFold(shuffle=True)`` for a 2-D ``y``, ``StratifiedKFold(shuffle=True)``
+        for a binary ``y``), so that a file sorted by label (as some benchmark
+        files are) still gives every fold every label. A float in (0, 1): a
+        single split holding out that fraction of the samples, shuffled with
+        ``random_state``. Otherwise any scikit-learn ``cv``, used as given
+        (pass ``KFold(n)`` for unshuffled folds).
     thresholds : "auto", int or array-like of shape (n_thresholds,), default="auto"
         Candidate thresholds. ``"auto"``: for each label, the midpoints
-        between its consecutive distinct out-of-fold probabilities, plus 0
-        and 1, so every distinct prediction of those samples is tried. An int
+        between its consecutive distinct out-of-fold probabilities, plus 0,
+        0.5 and 1, so every distinct prediction of those samples is tried. An int
         ``n >= 2``: ``n`` evenly spaced values from 0 to 1. An array: these
         values, each in [0, 1].
+    smooth : float, default=10.0
+        Strength, in samples, of the pooled rates of all labels in each
+        label's rates (an m-estimate, as the ``smooth`` of
+        :class:`~sklearn.preprocessing.TargetEncoder`): a label with ``n``
+        positives weighs its own true-positive rate by ``n / (n + smooth)``.
+        It is also the number of positives a label needs for a degenerate
+        threshold. 10 keeps a label's own curve once it has some tens of
+        positives, and pools the labels with a handful (the many rare labels
+        of text and tagging sets). ``0`` chooses on each label's raw counts. With a
+        single label (binary ``y``) the pooled rates are the label's own.
     refit : bool, default=True
         Refit ``estimator`` on all the data after choosing the thresholds.
         ``False`` keeps the model fit on the training part of a single split
@@ -220,7 +180,9 @@ or callable, default="f1"
         Number of jobs fitting the cross-validation models in parallel
         (joblib; ``None`` means 1).
     random_state : int, RandomState instance or None, default=None
-        Shuffles the single split of a float ``cv``; unused otherwise.
+        Shuffles the folds of an int ``cv`` and the single split of a float
+        ``cv``; unused when ``cv`` is a splitter or an iterable. Pass an int
+        for the same folds, hence the same thresholds, at every ``fit``.
 
     Attributes
     ----------
@@ -229,8 +191,9 @@ or callable, default="f1"
     thresholds_ : ndarray of shape (n_labels,)
         The threshold of each label (one for a binary ``y``).
     best_scores_ : ndarray of shape (n_labels,)
-        The out-of-fold score of each label at its threshold (its F1 for
-        ``"f1_micro"``).
+        The out-of-fold score of each label at its threshold, on its raw
+        (not smoothed) counts; its F1 for ``"f1_micro_macro"`` and
+        ``"f1_micro"``.
     classes_ : ndarray
         ``estimator_.classes_``: the classes of a binary ``y``, the label
         names of a 2-D ``y``.
@@ -253,7 +216,7 @@ or callable, default="f1"
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((200, 3))
     >>> Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 1.5]).astype(int)
-    >>> clf = PerLabelThresholdClassifier(cv=3).fit(X, Y)
+    >>> clf = PerLabelThresholdClassifier(random_state=0).fit(X, Y)
     >>> clf.thresholds_.shape
     (2,)
     >>> bool(np.array_equal(clf.predict(X), clf.predict_proba(X) > clf.thresholds_))
@@ -271,6 +234,7 @@ or callable, default="f1"
             Options("auto"), Interval("int", 2, None),
             RealArray(0, 1, (1,), "a 1-D array of values in [0, 1]"),
         ],
+        "smooth": [Interval("real", 0, None)],
         "refit": [Boolean()],
         "n_jobs": [None, Interval("int", None, None)],
         "random_state": [RandomStates()],
@@ -280,9 +244,10 @@ or callable, default="f1"
         self,
         estimator: Any = None,
         *,
-        scoring: str | CallableType[..., float] = "f1",
+        scoring: str | CallableType[..., float] = "f1_micro_macro",
         cv: Any = 5,
         thresholds: str | int | ArrayLike = "auto",
+        smooth: float = 10.0,
         refit: bool = True,
         n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
@@ -291,6 +256,7 @@ or callable, default="f1"
         self.scoring = scoring
         self.cv = cv
         self.thresholds = thresholds
+        self.smooth = smooth
         self.refit = refit
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -325,7 +291,15 @@ or callable, default="f1"
             splitter_class = StratifiedShuffleSplit if target_type == "binary" else ShuffleSplit
             splitter = splitter_class(n_splits=1, test_size=cv, random_state=self.random_state)
         else:
-            splitter = check_cv(cv, y, classifier=True)
+            if _is_int(cv):
+                # Shuffled: benchmark files are often sorted by label, and
+                # unshuffled folds would then miss whole labels.
+                splitter_class = StratifiedKFold if target_type == "binary" else KFold
+                splitter = splitter_class(
+                    n_splits=int(cv), shuffle=True, random_state=self.random_state
+                )
+            else:
+                splitter = check_cv(cv, y, classifier=True)
         return list(splitter.split(X, y))
 
     def fit(
@@ -445,71 +419,8 @@ or callable, default="f1"
         return proba
 
     def _choose(self, Y, proba, weight, grid):
-        n_labels = Y.shape[1]
-        observed = [_observed(Y, proba, weight, k) for k in range(n_labels)]
-        # None: nothing to tune (a label never observed, or of one class only).
-        candidates = [
-            np.asarray(_candidates(p, grid), dtype=np.float64)
-            if y.size and not np.all(y == y[0]) else None
-            for y, p, _ in observed
-        ]
-        if self.scoring == "f1_micro":
-            return self._micro_f1_ascent(observed, candidates)
-        thresholds = np.full(n_labels, _FALLBACK)
-        scores = np.zeros(n_labels)
-        for k, (y, p, w) in enumerate(observed):
-            if y.size == 0:
-                continue
-            if candidates[k] is None:
-                scores[k] = _scores_over_thresholds(
-                    y, p, w, thresholds[k : k + 1], self.scoring
-                )[0]
-            else:
-                values = _scores_over_thresholds(y, p, w, candidates[k], self.scoring)
-                thresholds[k], scores[k] = _best_threshold(values, candidates[k])
-        return thresholds, scores
-
-    @staticmethod
-    def _micro_f1_ascent(observed, candidates):
-        """Coordinate ascent on the micro-F1 of all labels, starting from 0.5.
-
-        Each sweep gives every label in turn the threshold that maximizes the
-        micro-F1 with the other labels' thresholds fixed; it stops when a
-        sweep changes nothing. The micro-F1 never decreases along the way.
-        Returns the thresholds and each label's own F1 at its threshold.
-        """
-        n_labels = len(observed)
-        thresholds = np.full(n_labels, _FALLBACK)
-        counts = []  # per label: (3, n_candidates) tp, fp, fn
-        current = np.empty((n_labels, 3))  # per label: tp, fp, fn at its threshold
-        for k, (y, p, w) in enumerate(observed):
-            # One pass over the candidates and 0.5 (the starting threshold).
-            grid = np.empty(0) if candidates[k] is None else candidates[k]
-            both = np.stack(_counts(y, p, w, np.append(grid, _FALLBACK))[:3])
-            counts.append(both[:, :-1])
-            current[k] = both[:, -1]
-        for _ in range(_MAX_SWEEPS):
-            changed = False
-            for k in range(n_labels):
-                if candidates[k] is None:
-                    continue
-                total = current.sum(axis=0)
-                tp, fp, fn = (total - current[k])[:, None] + counts[k]
-                values = _ratio(2 * tp, 2 * tp + fp + fn)
-                total_tp, total_fp, total_fn = total
-                denominator = 2 * total_tp + total_fp + total_fn
-                now = 2 * total_tp / denominator if denominator > 0 else 0.0
-                best, best_value = _best_threshold(values, candidates[k])
-                # The current threshold scores ``now``: a gain means another threshold.
-                if best_value > now + 1e-12:
-                    thresholds[k] = best
-                    index = np.flatnonzero(candidates[k] == best)[0]
-                    current[k] = counts[k][:, index]
-                    changed = True
-            if not changed:
-                break
-        tp, fp, fn = current.T
-        return thresholds, _ratio(2 * tp, 2 * tp + fp + fn)
+        observed = [_observed(Y, proba, weight, k) for k in range(Y.shape[1])]
+        return choose_thresholds(observed, grid, self.scoring, float(self.smooth))
 
     @property
     def classes_(self) -> NDArray[Any]:

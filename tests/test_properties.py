@@ -352,13 +352,16 @@ def test_threshold_tuner_matches_the_dense_numpy_equivalent(problem):
     (X, y, weight), (X_given, y_given, weight_given), params, kind, corruption = problem
     if kind in ("soft", "multiclass"):
         return  # the tuner takes 0/1 labels (tested in test_thresholds.py)
-    tuner = PerLabelThresholdClassifier(BCEMultiLabelClassifier(**params), cv=2)
+    # The same shuffled folds for both fits.
+    tuner = PerLabelThresholdClassifier(BCEMultiLabelClassifier(**params), cv=2, random_state=0)
     fitted, error = _refused(corruption, tuner.fit, X_given, y_given, sample_weight=weight_given)
     if error is not None:
         return
     assert corruption == "none", f"{corruption!r} was accepted"
     reference = _quiet(
-        PerLabelThresholdClassifier(BCEMultiLabelClassifier(**params), cv=2).fit, X, y,
+        PerLabelThresholdClassifier(
+            BCEMultiLabelClassifier(**params), cv=2, random_state=0
+        ).fit, X, y,
         sample_weight=weight,
     )
     assert_allclose(fitted.predict_proba(X_given), reference.predict_proba(X), **_tolerance(X))

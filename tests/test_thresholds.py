@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.metrics import (
     accuracy_score,
@@ -12,13 +13,19 @@ from sklearn.metrics import (
     f1_score,
     jaccard_score,
 )
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict, train_test_split
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    StratifiedKFold,
+    cross_val_predict,
+    train_test_split,
+)
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 
 from skbce import BCEMultiLabelClassifier, PerLabelThresholdClassifier, bce_score
 
-from .conftest import load_benchmark
+from .conftest import DATASETS, load_benchmark
 
 
 def _imbalanced(n_samples, seed=0, n_features=10, n_labels=4):
@@ -34,7 +41,7 @@ def _imbalanced(n_samples, seed=0, n_features=10, n_labels=4):
 def test_thresholds_maximize_out_of_fold_f1():
     X, Y = _imbalanced(200, seed=1)
     base = BCEMultiLabelClassifier(alpha=1.0)
-    clf = PerLabelThresholdClassifier(base, cv=3).fit(X, Y)
+    clf = PerLabelThresholdClassifier(base, scoring="f1", cv=KFold(3), smooth=0).fit(X, Y)
     proba = cross_val_predict(base, X, Y, cv=KFold(3), method="predict_proba")
     for k in range(Y.shape[1]):
         p = proba[:, k]
@@ -48,22 +55,26 @@ def test_thresholds_maximize_out_of_fold_f1():
     assert np.all((clf.thresholds_ >= 0) & (clf.thresholds_ <= 1))
 
 
-def test_f1_micro_is_a_coordinatewise_optimum_above_one_half():
+@pytest.mark.parametrize(("scoring", "macro_weight"), [("f1_micro", 0.0), ("f1_micro_macro", 0.5)])
+def test_coupled_scorings_are_coordinatewise_optima_above_one_half(scoring, macro_weight):
     X, Y = _imbalanced(200, seed=14, n_labels=5)
     base = BCEMultiLabelClassifier()
-    clf = PerLabelThresholdClassifier(base, cv=3, scoring="f1_micro").fit(X, Y)
+    clf = PerLabelThresholdClassifier(base, cv=KFold(3), scoring=scoring, smooth=0).fit(X, Y)
     proba = cross_val_predict(base, X, Y, cv=KFold(3), method="predict_proba")
 
-    def micro(thresholds):
-        return f1_score(Y, proba > thresholds, average="micro", zero_division=0)
+    def objective(thresholds):
+        predicted = proba > thresholds
+        micro = f1_score(Y, predicted, average="micro", zero_division=0)
+        macro = f1_score(Y, predicted, average="macro", zero_division=0)
+        return (1 - macro_weight) * micro + macro_weight * macro
 
-    chosen = micro(clf.thresholds_)
-    assert chosen > micro(np.full(Y.shape[1], 0.5))
+    chosen = objective(clf.thresholds_)
+    assert chosen > objective(np.full(Y.shape[1], 0.5))
     for k in range(Y.shape[1]):  # no single label's threshold can do better
         for t in np.concatenate([[0.0], np.unique(proba[:, k])]):
             moved = clf.thresholds_.copy()
             moved[k] = t
-            assert micro(moved) <= chosen + 1e-12
+            assert objective(moved) <= chosen + 1e-12
     for k in range(Y.shape[1]):
         own = f1_score(Y[:, k], proba[:, k] > clf.thresholds_[k], zero_division=0)
         assert clf.best_scores_[k] == pytest.approx(own)
@@ -75,8 +86,9 @@ def test_callable_scoring_gives_the_named_scoring_result():
     def f1(y_true, y_pred):
         return f1_score(y_true, y_pred, zero_division=0)
 
-    named = PerLabelThresholdClassifier(cv=3).fit(X, Y)
-    custom = PerLabelThresholdClassifier(cv=3, scoring=f1).fit(X, Y)
+    # Smoothing mixes in the other labels' counts, which a callable cannot see.
+    named = PerLabelThresholdClassifier(cv=3, scoring="f1", smooth=0, random_state=0).fit(X, Y)
+    custom = PerLabelThresholdClassifier(cv=3, scoring=f1, random_state=0).fit(X, Y)
     np.testing.assert_allclose(custom.thresholds_, named.thresholds_)
     np.testing.assert_allclose(custom.best_scores_, named.best_scores_)
 
@@ -100,7 +112,7 @@ def test_named_scorings_are_scikit_learns_metrics(scoring, metric, weighted):
     X, Y = _imbalanced(200, seed=4)
     weight = np.linspace(0.2, 2.0, len(X)) if weighted else None
     base = BCEMultiLabelClassifier()
-    clf = PerLabelThresholdClassifier(base, cv=3, scoring=scoring)
+    clf = PerLabelThresholdClassifier(base, cv=KFold(3), scoring=scoring, smooth=0)
     clf.fit(X, Y, sample_weight=weight)
     proba = cross_val_predict(
         base, X, Y, cv=KFold(3), method="predict_proba", params={"sample_weight": weight}
@@ -132,6 +144,103 @@ def test_tuned_thresholds_beat_one_half_on_held_out_data():
             f1_tuned = f1_score(Y_test, model.predict(X_test), average=average, zero_division=0)
             assert f1_tuned > f1_fixed + 0.02, (model.scoring, average, f1_fixed, f1_tuned)
     assert np.all(tuned.thresholds_ < 0.5)  # rare labels want a lower threshold
+
+
+def test_default_cv_shuffles_with_random_state():
+    X, Y = _imbalanced(200, seed=15)
+    default = PerLabelThresholdClassifier(random_state=0).fit(X, Y)
+    shuffled = PerLabelThresholdClassifier(cv=KFold(5, shuffle=True, random_state=0))
+    np.testing.assert_array_equal(default.thresholds_, shuffled.fit(X, Y).thresholds_)
+    y = Y[:, -1]
+    default = PerLabelThresholdClassifier(random_state=0).fit(X, y)
+    stratified = PerLabelThresholdClassifier(
+        cv=StratifiedKFold(5, shuffle=True, random_state=0)
+    )
+    np.testing.assert_array_equal(default.thresholds_, stratified.fit(X, y).thresholds_)
+
+
+def test_default_cv_survives_a_training_file_sorted_by_label():
+    X, Y = _imbalanced(2000, seed=3, n_labels=3)
+    X_test, Y_test = X[1000:], Y[1000:]
+    # Positives of the first label first, as in files sorted by label set: an
+    # unshuffled first fold holds out every positive of that label.
+    order = np.lexsort((-Y[:1000, 2], -Y[:1000, 1], -Y[:1000, 0]))
+    X_sorted, Y_sorted = X[:1000][order], Y[:1000][order]
+    default = PerLabelThresholdClassifier(random_state=0).fit(X_sorted, Y_sorted)
+    unshuffled = PerLabelThresholdClassifier(cv=KFold(5)).fit(X_sorted, Y_sorted)
+
+    def f1_first_label(clf):
+        return f1_score(Y_test[:, 0], clf.predict(X_test)[:, 0])
+
+    assert np.all((default.thresholds_ > 0.05) & (default.thresholds_ < 0.95))
+    assert f1_first_label(default) > f1_first_label(unshuffled) + 0.1
+
+
+def _rare(n_samples, seed, n_features=20, n_labels=30):
+    """Noisy linear labels, most of them on a few percent of the samples or less."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    W = rng.standard_normal((n_features, n_labels)) / np.sqrt(n_features)
+    bias = np.linspace(-6.0, -2.5, n_labels)
+    logits = 2.0 * X @ W + bias + rng.logistic(size=(n_samples, n_labels))
+    return X, (logits > 0).astype(int)
+
+
+def test_labels_with_few_positives_get_no_degenerate_thresholds():
+    X, Y = _rare(2200, seed=1)
+    X_train, Y_train, X_test, Y_test = X[:200], Y[:200], X[200:], Y[200:]
+    assert np.median(Y_train.sum(axis=0)) < 16  # a handful of positives per label
+
+    def fit(**params):
+        return PerLabelThresholdClassifier(random_state=0, **params).fit(X_train, Y_train)
+
+    def report(clf):
+        predicted = clf.predict(X_test)
+        always = int(np.sum(predicted.mean(axis=0) > 0.9))
+        return f1_score(Y_test, predicted, average="micro"), always
+
+    # Each label's own F1 on its few out-of-fold positives: some label is
+    # then given to (almost) every sample.
+    raw_micro, raw_always = report(fit(scoring="f1", smooth=0))
+    assert raw_always >= 1
+    # The same scoring, smoothed toward the pooled counts of all labels.
+    micro, always = report(fit(scoring="f1"))
+    assert always == 0 and micro > raw_micro + 0.02
+    # A callable is not smoothed, but a degenerate threshold still needs
+    # ``smooth`` positives.
+    def own_f1(y_true, y_pred):
+        return f1_score(y_true, y_pred, zero_division=0)
+
+    assert report(fit(scoring=own_f1, thresholds=11, smooth=0))[1] >= 1
+    guarded = fit(scoring=own_f1, thresholds=11)
+    few = Y_train.sum(axis=0) < guarded.smooth
+    assert np.all(guarded.thresholds_[few] > 0) and report(guarded)[1] == 0
+
+
+def test_defaults_beat_one_half_on_micro_and_macro_f1_with_rare_labels():
+    X, Y = _rare(2200, seed=1)
+    X_train, Y_train, X_test, Y_test = X[:200], Y[:200], X[200:], Y[200:]
+    at_half = BCEMultiLabelClassifier().fit(X_train, Y_train).predict(X_test)
+    tuned = PerLabelThresholdClassifier(random_state=0).fit(X_train, Y_train).predict(X_test)
+    for average in ("micro", "macro"):
+        assert f1_score(Y_test, tuned, average=average, zero_division=0) > f1_score(
+            Y_test, at_half, average=average, zero_division=0
+        ) + 0.01
+
+
+def test_smoothing_leaves_a_single_label_unchanged():
+    X, Y = _imbalanced(300, seed=16, n_labels=1)
+    y = Y[:, 0]
+    assert y.sum() >= 10
+    thresholds = [
+        PerLabelThresholdClassifier(scoring="f1", smooth=smooth, random_state=0)
+        .fit(X, y).thresholds_
+        for smooth in (0.0, 10.0, 1000.0)
+    ]
+    np.testing.assert_array_equal(thresholds[0], thresholds[1])
+    assert thresholds[0] != 0.5
+    # With fewer positives than ``smooth``, a degenerate threshold is excluded.
+    assert 0 < thresholds[2][0] < 1
 
 
 def test_predict_is_proba_strictly_above_thresholds():
@@ -209,20 +318,34 @@ def test_clone_and_pickle_round_trip():
 def test_sample_weight_is_passed_on():
     X, Y = _imbalanced(150, seed=9)
     weight = np.linspace(0.1, 2.0, len(X))
-    weighted = PerLabelThresholdClassifier(cv=3).fit(X, Y, sample_weight=weight)
+    weighted = PerLabelThresholdClassifier(cv=3, scoring="f1", smooth=0, random_state=0)
+    weighted.fit(X, Y, sample_weight=weight)
     reference = BCEMultiLabelClassifier().fit(X, Y, sample_weight=weight)
     np.testing.assert_allclose(weighted.estimator_.coefs_[0], reference.coefs_[0])
-    plain = PerLabelThresholdClassifier(cv=3).fit(X, Y)
+    plain = PerLabelThresholdClassifier(cv=3, scoring="f1", smooth=0, random_state=0).fit(X, Y)
     assert not np.allclose(weighted.thresholds_, plain.thresholds_)
 
     # The scores are weighted too: the named "f1" agrees with sklearn's weighted F1.
     def weighted_f1(y_true, y_pred, sample_weight=None):
         return f1_score(y_true, y_pred, sample_weight=sample_weight, zero_division=0)
 
-    custom = PerLabelThresholdClassifier(cv=3, scoring=weighted_f1)
+    custom = PerLabelThresholdClassifier(cv=3, scoring=weighted_f1, random_state=0)
     custom.fit(X, Y, sample_weight=weight)
     np.testing.assert_allclose(custom.thresholds_, weighted.thresholds_)
     np.testing.assert_allclose(custom.best_scores_, weighted.best_scores_)
+
+
+def test_smoothed_counts_are_weighted():
+    X, Y = _rare(400, seed=2)
+    clf = PerLabelThresholdClassifier(random_state=0)
+    plain = clf.fit(X, Y).thresholds_
+    np.testing.assert_array_equal(clf.fit(X, Y, sample_weight=np.ones(len(X))).thresholds_, plain)
+    # Weights 2 count each sample twice: in the labels' and the pooled counts alike.
+    doubled = clf.fit(X, Y, sample_weight=np.full(len(X), 2.0)).thresholds_
+    repeated = clf.set_params(cv=[(np.r_[train, train + 400], np.r_[test, test + 400])
+                                  for train, test in KFold(5, shuffle=True, random_state=0)
+                                  .split(X)]).fit(np.vstack([X, X]), np.vstack([Y, Y]))
+    np.testing.assert_allclose(doubled, repeated.thresholds_)
 
 
 def test_float_cv_and_refit_false():
@@ -260,6 +383,9 @@ def test_dataframe_feature_names():
         ("thresholds", 1),
         ("thresholds", [0.2, 1.5]),
         ("thresholds", []),
+        ("smooth", -1.0),
+        ("smooth", "auto"),
+        ("smooth", np.inf),
         ("refit", "yes"),
         ("n_jobs", 1.5),
         ("estimator", StandardScaler()),
@@ -288,7 +414,7 @@ def test_missing_labels_are_left_out_of_each_labels_threshold():
     Y_missing[:, 2] = np.nan  # a label never observed keeps 0.5
     base = BCEMultiLabelClassifier(missing_labels="ignore")
     splits = list(KFold(3).split(X))
-    clf = PerLabelThresholdClassifier(base, cv=splits).fit(X, Y_missing)
+    clf = PerLabelThresholdClassifier(base, scoring="f1", cv=splits, smooth=0).fit(X, Y_missing)
     assert clf.thresholds_[2] == 0.5
     assert np.all(np.isfinite(clf.best_scores_))
 
@@ -309,18 +435,45 @@ def test_missing_labels_are_left_out_of_each_labels_threshold():
         PerLabelThresholdClassifier(cv=2).fit(X, np.r_[np.nan, Y[1:, 0]])
 
 
-@pytest.mark.parametrize(
-    ("name", "n_labels", "alpha"), [("yeast", 14, 100.0), ("CAL500", 174, 1000.0)]
-)
-def test_tuned_thresholds_beat_one_half_on_real_data(name, n_labels, alpha):
-    # The user guide's claim, on the split and alpha of benchmarks/thresholds.py.
+def _standard_split(name, n_labels):
+    """A Mulan train/test pair as shipped (unshuffled), labels last."""
+    from skbce.datasets import load_arff
+
+    paths = [DATASETS / f"{name}-{part}.arff" for part in ("train", "test")]
+    if not all(path.exists() for path in paths):
+        pytest.skip(f"{paths[0]} is not available")
+    (X_train, Y_train, _, _), (X_test, Y_test, _, _) = (
+        load_arff(path, n_labels, labels_first=False) for path in paths
+    )
+    return X_train, X_test, Y_train, Y_test
+
+
+def _seeded_split(name, n_labels):
     X, Y, _, _ = load_benchmark(name, n_labels)
-    X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.3, random_state=0)
-    model = make_pipeline(StandardScaler(), BCEMultiLabelClassifier(alpha=alpha))
+    return train_test_split(X, Y, test_size=0.3, random_state=0)
+
+
+@pytest.mark.parametrize(
+    ("name", "n_labels", "split"),
+    [
+        ("scene", 6, _standard_split),
+        ("medical", 45, _standard_split),
+        ("yeast", 14, _seeded_split),
+        ("CAL500", 174, _seeded_split),
+    ],
+)
+def test_defaults_beat_one_half_on_real_data(name, n_labels, split):
+    # The user guide's claim, with the model of benchmarks/thresholds.py.
+    X_train, X_test, Y_train, Y_test = split(name, n_labels)
+    scaler = MaxAbsScaler() if sparse.issparse(X_train) else StandardScaler()
+    model = make_pipeline(scaler, BCEMultiLabelClassifier(alpha=10.0))
     at_half = clone(model).fit(X_train, Y_train).predict(X_test)
-    tuned = PerLabelThresholdClassifier(model, scoring="f1_micro").fit(X_train, Y_train)
+    tuned = PerLabelThresholdClassifier(model, random_state=0).fit(X_train, Y_train)
     predicted = tuned.predict(X_test)
     for average in ("micro", "macro"):
         assert f1_score(Y_test, predicted, average=average, zero_division=0) > f1_score(
             Y_test, at_half, average=average, zero_division=0
-        ) + 0.02
+        )
+    # A label given to every test sample has the support to be.
+    always = predicted.all(axis=0)
+    assert np.all(Y_train.sum(axis=0)[always] >= tuned.smooth)
