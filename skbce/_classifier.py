@@ -294,10 +294,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator (``self``).
         """
         hidden = _validation.check_hyperparameters(self)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
+        _validation.check_y_given(self, y)
         previous = self._previous_solution() if self.warm_start else None
         data = training_data(self, X, y, sample_weight)
         rows, held_out = self._held_out_split(data.rows, hidden)

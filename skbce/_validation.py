@@ -311,6 +311,14 @@ THRESHOLDS = RealArray(
 )
 
 
+def check_y_given(estimator, y):
+    """Refuse a fit without targets, with scikit-learn's message."""
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+        )
+
+
 def check_threshold(threshold, n_outputs):
     """Return ``threshold`` as a float array (0-D, or 1-D of length ``n_outputs``).
 
