@@ -22,7 +22,7 @@ from ._preconditioner import (
     covariance_stride,
     standardized_coordinates,
 )
-from ._threads import solve_blas_threads
+from ._threads import one_blas_thread, solve_blas_threads
 
 # L-BFGS-B stops when the relative decrease of the objective is below this;
 # the same floor as scikit-learn's LogisticRegression, so `tol` (on the
@@ -201,7 +201,8 @@ def change_of_variables(objective, theta0, solver, coordinates):
         mean, covariance = objective.feature_covariance(
             covariance_stride(objective.n_samples, objective.n_features)
         )
-        return covariance_preconditioner(layout, mean, covariance, curvature, strength)
+        with one_blas_thread():  # a d x d eigendecomposition
+            return covariance_preconditioner(layout, mean, covariance, curvature, strength)
     return centred_diagonal_map(layout, moments, curvature, strength)
 
 

@@ -120,3 +120,18 @@ def solve_blas_threads(largest_product):
         yield
     finally:
         _SHARED_LIMIT.leave(all_blas)
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """Run every BLAS on one thread inside the block (nested in a solve or not).
+
+    For the setup's small dense factorizations (a ``d x d`` eigendecomposition):
+    threads gain little on them and, with the cores busy, cost far more (a
+    500 x 500 ``eigh`` took 3.8 s on 2 threads with both cores loaded).
+    """
+    _SHARED_LIMIT.enter(True)
+    try:
+        yield
+    finally:
+        _SHARED_LIMIT.leave(True)
