@@ -157,7 +157,8 @@ class CovariancePreconditioner:
         (coef,), (intercept,) = self.layout.unpack(np.asarray(theta, dtype=np.float64))
         u = np.empty(self.layout.n_params)
         (v,), (v_intercept,) = self.layout.unpack(u)
-        v[...] = np.linalg.solve(self.basis, coef)
+        # The linear model's start has no weights: no d x d solve needed.
+        v[...] = np.linalg.solve(self.basis, coef) if coef.any() else 0.0
         v /= self.coef_scale
         v_intercept[...] = (intercept + self.mean @ coef) / self.intercept_scale
         return u
