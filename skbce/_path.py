@@ -2,7 +2,8 @@
 
 One fold's training rows are checked, folded into the loss coefficients and
 (for the linear model) decomposed once; the penalty is then walked from
-strong to weak, each fit starting from the previous solution, with a loose
+strong to weak, each fit starting from the previous solution (for the
+linear model, continued along the last secant in ``log(alpha)``), with a loose
 tolerance: the held-out score only needs to rank the strengths. The path
 stops once the held-out score has fallen for a few strengths in a row.
 """
@@ -136,12 +137,20 @@ def fold_path(
     shape = (len(alphas), rows.n_outputs) if per_label and score is None else (len(alphas),)
     scores = np.full(shape, np.nan)
     n_iter = np.zeros(len(alphas), dtype=int)
+    previous = None
     for i, alpha in enumerate(alphas):
         objective.penalty = L2Penalty(layout, alpha * unit_strength)
+        start = theta
+        if previous is not None and layout.n_layers == 1 and alpha > 0:
+            # The linear model's solution is smooth in log(alpha): the next
+            # one is close to the last secant's continuation.
+            step = np.log(alphas[i - 1] / alpha) / np.log(alphas[i - 2] / alphas[i - 1])
+            start = theta + min(step, 1.0) * (theta - previous)
         result = solve(
-            objective, theta, solver=solver, max_iter=max_iter, max_fun=max_fun, tol=tol,
+            objective, start, solver=solver, max_iter=max_iter, max_fun=max_fun, tol=tol,
             start_in_units=i == 0 and bool(hidden), basis=basis,
         )
+        previous = theta if i > 0 else None
         theta, n_iter[i] = result.theta, result.n_iter
         if score is None:
             logits = fold_logits(X_test, layout, activation, theta, objective.dtype)
