@@ -214,3 +214,20 @@ def test_alpha_per_label_has_one_value_per_output(data):
         BCEMultiLabelClassifier(alpha=[1.0, 2.0]).fit(X, Y)
     with pytest.raises(ValueError, match="'alpha'"):
         BCEMultiLabelClassifier(alpha=[1.0, np.inf, 2.0]).fit(X, Y)
+
+
+def test_joblib_and_skops_round_trip(data, tmp_path):
+    import joblib
+
+    X, Y = data
+    cv = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, per_label=True, cv=3), X, Y)
+    joblib.dump(cv, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict_proba(X),
+                                  cv.predict_proba(X))
+    sio = pytest.importorskip("skops.io")
+    sio.dump(cv, tmp_path / "model.skops")
+    untrusted = sio.get_untrusted_types(file=tmp_path / "model.skops")
+    assert untrusted == ["skbce._cv.BCEMultiLabelClassifierCV"]
+    loaded = sio.load(tmp_path / "model.skops", trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict_proba(X), cv.predict_proba(X))
+    np.testing.assert_array_equal(loaded.alpha_, cv.alpha_)
