@@ -231,3 +231,20 @@ def test_joblib_and_skops_round_trip(data, tmp_path):
     loaded = sio.load(tmp_path / "model.skops", trusted=untrusted)
     np.testing.assert_array_equal(loaded.predict_proba(X), cv.predict_proba(X))
     np.testing.assert_array_equal(loaded.alpha_, cv.alpha_)
+
+
+def test_folds_run_on_a_dask_cluster_through_joblib(data):
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    X, Y = data
+    serial = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, random_state=0), X, Y)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster,
+        distributed.Client(cluster),
+        joblib.parallel_backend("dask"),
+    ):
+        on_cluster = quiet(
+            BCEMultiLabelClassifierCV(alphas=ALPHAS, random_state=0, n_jobs=2), X, Y
+        )
+    np.testing.assert_array_equal(on_cluster.scores_, serial.scores_)
