@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from joblib import Parallel, delayed
 from numpy.typing import ArrayLike
 from sklearn.base import clone
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import KFold, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
@@ -37,53 +37,11 @@ _PER_LABEL_STANDARD_ERRORS = 1.0
 
 
 def check_cv_parameters(estimator):
-    """Check the parameters the CV estimator adds; raise a ``ValueError`` naming the bad one."""
-    alphas = estimator.alphas
-    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
-        if alphas < 1:
-            raise ValueError(f"The 'alphas' parameter must be an integer >= 1; got {alphas!r}.")
-    else:
-        try:
-            values = np.asarray(alphas, dtype=np.float64)
-        except (TypeError, ValueError):
-            values = None
-        if (
-            values is None or values.ndim != 1 or values.size == 0
-            or not np.all(np.isfinite(values)) or np.any(values < 0)
-        ):
-            raise ValueError(
-                "The 'alphas' parameter must be an integer >= 1 or a 1-D array of "
-                f"non-negative finite floats; got {alphas!r}."
-            )
-    cv = estimator.cv
-    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
-        if cv < 2:
-            raise ValueError(f"The 'cv' parameter must be an integer >= 2; got {cv!r}.")
-    elif isinstance(cv, str) or not (hasattr(cv, "split") or hasattr(cv, "__iter__")):
-        raise ValueError(
-            "The 'cv' parameter must be an integer >= 2, a cross-validation splitter "
-            f"or an iterable of (train, test) index arrays; got {cv!r}."
-        )
-    if not isinstance(estimator.per_label, (bool, np.bool_)):
-        raise ValueError(f"The 'per_label' parameter must be a bool; got {estimator.per_label!r}.")
-    if not isinstance(estimator.refit, (bool, np.bool_)):
-        raise ValueError(f"The 'refit' parameter must be a bool; got {estimator.refit!r}.")
-    scoring = estimator.scoring
-    if scoring is not None and not (isinstance(scoring, str) or callable(scoring)):
-        raise ValueError(
-            f"The 'scoring' parameter must be None, a scorer name or a callable; got {scoring!r}."
-        )
-    if scoring is not None and estimator.per_label:
+    """The rules the constraint table cannot say: ``scoring`` with ``per_label``."""
+    if estimator.scoring is not None and estimator.per_label:
         raise ValueError(
             "The 'scoring' parameter must be None with per_label=True: each label "
-            f"is scored by its own held-out BCE; got {scoring!r}."
-        )
-    n_jobs = estimator.n_jobs
-    if n_jobs is not None and not (
-        isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool) and n_jobs != 0
-    ):
-        raise ValueError(
-            f"The 'n_jobs' parameter must be None or a non-zero integer; got {n_jobs!r}."
+            f"is scored by its own held-out BCE; got {estimator.scoring!r}."
         )
 
 
@@ -129,6 +87,31 @@ class _FoldScorer:
         model.classes_, model.n_outputs_ = self.model.classes_, layout.layer_sizes[-1]
         model.n_features_in_, model._target_type = layout.layer_sizes[0], self.model._target_type
         return float(self.scorer(model, self.X[test], self.y[test]))
+
+
+def _cv_constraints():
+    """The model's parameter table without ``alpha``, with the search's parameters."""
+    table = dict(BCEMultiLabelClassifier._parameter_constraints)
+    del table["alpha"]
+    table.update(
+        alphas=[
+            _validation.Interval("int", 1, None, closed="left"),
+            _validation.RealArray(0, np.inf, (1,), "a 1-D array of non-negative finite floats"),
+        ],
+        cv=[
+            _validation.Interval("int", 2, None, closed="left"),
+            _validation.HasMethods("split", "get_n_splits"),
+            _validation.Iterable(),
+        ],
+        per_label=[_validation.Boolean()],
+        scoring=[None, _validation.Options(*get_scorer_names()), _validation.Callable()],
+        n_jobs=[
+            None, _validation.Interval("int", 1, None, closed="left"),
+            _validation.Interval("int", None, -1, closed="right"),
+        ],
+        refit=[_validation.Boolean()],
+    )
+    return table
 
 
 class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
@@ -205,6 +188,14 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         Start the refit from the previous solution.
     verbose : int, default=0
         Print the refit's progress.
+    early_stopping : "auto" or bool, default="auto"
+        Early stopping of the refit, as in :class:`BCEMultiLabelClassifier`
+        (``"auto"``: networks only). The fits along the path run to ``10 *
+        tol`` without it: their held-out fold is the score.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the rows the refit holds out for early stopping.
+    n_iter_no_change : int, default=10
+        Iterations without improvement before the refit stops early.
 
     Attributes
     ----------
@@ -262,6 +253,8 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
     (3,)
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = _cv_constraints()
+
     def __init__(
         self,
         hidden_layer_sizes: tuple[int, ...] | int = (),
@@ -285,6 +278,9 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         random_state: int | np.random.RandomState | None = None,
         warm_start: bool = False,
         verbose: int = 0,
+        early_stopping: bool | str = "auto",
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -306,6 +302,9 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "coefs_")

@@ -148,7 +148,7 @@ def fold_path(
             start = theta + min(step, 1.0) * (theta - previous)
         result = solve(
             objective, start, solver=solver, max_iter=max_iter, max_fun=max_fun, tol=tol,
-            start_in_units=i == 0 and bool(hidden), basis=basis,
+            start_standardized=i == 0 and bool(hidden), basis=basis,
         )
         previous = theta if i > 0 else None
         theta, n_iter[i] = result.theta, result.n_iter
