@@ -19,7 +19,7 @@ from sklearn.base import clone
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import KFold, check_cv
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_consistent_length
 
 from . import _validation
 from ._classifier import BCEMultiLabelClassifier
@@ -334,16 +334,13 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        X = validate_data(
-            self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=True
-        )
+        # The checks of the model's fit, once for every fold.
+        X = _validation.validate_X(self, X, reset=True)
+        _validation.check_feature_magnitude(X)
         targets, classes, target_type = _validation.encode_targets(
             y, self.missing_labels, dtype=X.dtype
         )
-        if targets.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[0]} samples but y has {targets.shape[0]}."
-            )
+        check_consistent_length(X, targets)
         weight = _validation.check_sample_weight(sample_weight, X.shape[0])
         class_weight = _validation.class_sample_weight(
             self.class_weight, targets, classes, target_type
