@@ -211,8 +211,10 @@ def main(argv=None):
         start = time.perf_counter()
         if "shared" in args.tables:
             shared_rows.append(shared_alpha_rows(name, data, alphas, folds, repeats))
+            print("  ".join(shared_rows[-1]), flush=True)
         if "per_label" in args.tables:
             label_rows.append(per_label_rows(name, data, alphas, folds, repeats, max_labels))
+            print("  ".join(label_rows[-1]), flush=True)
         print(f"({name}: {time.perf_counter() - start:.0f} s)", flush=True)
     if shared_rows:
         print_table(
