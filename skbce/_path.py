@@ -68,13 +68,19 @@ def fold_logits(X, layout, activation, theta, dtype):
 
 
 def _turned(scores, patience):
-    """Whether the last ``patience`` scores (higher is better) are all below an earlier one.
+    """Whether the last ``patience`` scores (higher is better) are below an earlier best.
 
-    Equal scores (a strong penalty that keeps every fit at the prior) are not a turn.
+    Equal scores (a strong penalty that keeps every fit at the prior) are not a
+    turn, nor a fall before any strength has beaten the strongest.
     """
     if len(scores) <= patience:
         return False
-    return bool(np.max(scores[-patience:]) < np.max(scores[:-patience]))
+    earlier = scores[:-patience]
+    # Not before the path has improved on its strongest fit (the label
+    # frequencies, about): rare labels can score worse for a few strengths first.
+    if np.argmax(earlier) == 0:
+        return False
+    return bool(np.max(scores[-patience:]) < np.max(earlier))
 
 
 def fold_path(

@@ -248,3 +248,15 @@ def test_folds_run_on_a_dask_cluster_through_joblib(data):
             BCEMultiLabelClassifierCV(alphas=ALPHAS, random_state=0, n_jobs=2), X, Y
         )
     np.testing.assert_array_equal(on_cluster.scores_, serial.scores_)
+
+
+
+def test_stop_rule_waits_for_a_score_that_beats_the_strongest_fit():
+    from skbce._path import _turned
+
+    # Rare labels (medical) score worse for a few strengths below the
+    # strongest before the features pay off: not a turn.
+    assert not _turned(np.array([-0.50, -0.51, -0.52, -0.53]), 3)
+    assert not _turned(np.array([-0.50, -0.50, -0.50, -0.50]), 3)  # all at the prior
+    assert _turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.43]), 3)
+    assert not _turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.39]), 3)
