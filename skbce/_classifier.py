@@ -74,9 +74,12 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         ``logits = X W + b``.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
         Activation of the hidden layers (the output is always sigmoid).
-    alpha : float, default=1.0
+    alpha : float or array-like of shape (n_labels,), default=1.0
         L2 penalty strength, scaled as in ``MLPClassifier`` (``alpha = 1/C``
-        of ``LogisticRegression``).
+        of ``LogisticRegression``). One strength per label penalizes the
+        weights into each output with its own ``alpha``, as fitting each
+        label with its own ``C`` (the hidden layers of an MLP get the mean);
+        :class:`BCEMultiLabelClassifierCV` chooses them by cross-validation.
     solver : {"lbfgs", "newton-cg"}, default="lbfgs"
         ``"lbfgs"``: L-BFGS-B, for every model. ``"newton-cg"``: trust-region
         Newton-CG with exact Hessian-vector products, for the linear model
@@ -199,7 +202,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "hidden_layer_sizes": [_validation.LayerSizes()],
         "activation": [_validation.Options(*ACTIVATIONS)],
-        "alpha": [_validation.Interval("real", 0, None, closed="left")],
+        "alpha": [_validation.Interval("real", 0, None, closed="left"), _validation.ALPHAS],
         "solver": [_validation.Options(*SOLVERS)],
         "max_iter": [_validation.Interval("int", 1, None, closed="left")],
         "max_fun": [_validation.Interval("int", 1, None, closed="left")],
@@ -226,7 +229,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         hidden_layer_sizes: tuple[int, ...] | int = (),
         *,
         activation: str = "relu",
-        alpha: float = 1.0,
+        alpha: float | ArrayLike = 1.0,
         solver: str = "lbfgs",
         max_iter: int = 500,
         max_fun: int = 15000,
@@ -293,13 +296,18 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         BCEMultiLabelClassifier
             The fitted estimator (``self``).
         """
+        return self._fit(X, y, sample_weight, self.alpha)
+
+    def _fit(self, X, y, sample_weight, alpha):
+        """Fit with the penalty ``alpha`` (a float or one per label): the work of :meth:`fit`."""
         hidden = _validation.check_hyperparameters(self)
         _validation.check_y_given(self, y)
         previous = self._previous_solution() if self.warm_start else None
         data = training_data(self, X, y, sample_weight)
+        alpha = _validation.check_alpha(alpha, data.rows.n_outputs)
         rows, held_out = self._held_out_split(data.rows, hidden)
         problem = build_problem(
-            rows, hidden=hidden, activation=self.activation, alpha=self.alpha,
+            rows, hidden=hidden, activation=self.activation, alpha=alpha,
             pos_weight=self.pos_weight, label_smoothing=self.label_smoothing,
         )
         if data.target_type != "multiclass":

@@ -33,6 +33,8 @@ solver takes changes. Each map gives ``to_theta``, its inverse ``to_u``, and
 ``gradient_to_u``, the chain rule ``T^T g``. Pure NumPy, no scikit-learn.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 # Eigenvalues of the covariance below this fraction of the largest are raised
@@ -293,24 +295,43 @@ def covariance_stride(n_samples, n_features):
     return max(1, n_samples // max(2000, _ROWS_PER_FEATURE * n_features))
 
 
-def covariance_preconditioner(layout, mean, covariance, per_output, l2):
-    """Build :class:`CovariancePreconditioner` from the feature statistics.
+@dataclass
+class FeatureBasis:
+    """The penalty-free part of :class:`CovariancePreconditioner`: one eigendecomposition.
+
+    It depends on the rows only, so a regularization path builds it once
+    and rescales it for every strength (:func:`scaled_preconditioner`).
+
+    Attributes
+    ----------
+    mean : ndarray of shape (n_features,)
+        Weighted mean of the rows of ``X``.
+    basis : ndarray of shape (n_features, n_features)
+        ``F^-1 Q``.
+    eigenvalues : ndarray of shape (n_features,)
+        ``l``, floored; 0 for the constant features.
+    penalty_diagonal : ndarray of shape (n_features,)
+        ``d``, the penalty in the rotated coordinates per unit of strength.
+    """
+
+    mean: np.ndarray
+    basis: np.ndarray
+    eigenvalues: np.ndarray
+    penalty_diagonal: np.ndarray
+
+
+def feature_basis(mean, covariance):
+    """Decompose the weighted feature covariance into a :class:`FeatureBasis`.
 
     Parameters
     ----------
-    layout : ParameterLayout
-        A layout with no hidden layer.
     mean : ndarray of shape (n_features,)
     covariance : ndarray of shape (n_features, n_features)
         Weighted covariance of the features.
-    per_output : ndarray of shape (n_outputs,)
-        Summed curvature ``c_k`` of each output.
-    l2 : float
-        Penalty on the weights.
 
     Returns
     -------
-    CovariancePreconditioner
+    FeatureBasis
     """
     n_features = covariance.shape[0]
     variance = np.diag(covariance).copy()
@@ -336,14 +357,60 @@ def covariance_preconditioner(layout, mean, covariance, per_output, l2):
     # (lambda) when the covariance itself was decomposed (F = 1), its diagonal
     # otherwise.
     penalty_diagonal = (eigenvectors**2).T @ (1.0 / feature_scale**2)
-    curvature = np.outer(eigenvalues, per_output) + l2 * penalty_diagonal[:, None]
+    return FeatureBasis(
+        mean, eigenvectors / feature_scale[:, None], eigenvalues, penalty_diagonal
+    )
+
+
+def scaled_preconditioner(layout, basis, per_output, l2):
+    """Build :class:`CovariancePreconditioner` from a :class:`FeatureBasis`: no decomposition.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+        A layout with no hidden layer.
+    basis : FeatureBasis
+    per_output : ndarray of shape (n_outputs,)
+        Summed curvature ``c_k`` of each output.
+    l2 : float or ndarray of shape (n_outputs,)
+        Penalty on the weights (one per output allowed).
+
+    Returns
+    -------
+    CovariancePreconditioner
+    """
+    curvature = np.outer(basis.eigenvalues, per_output) + np.outer(
+        basis.penalty_diagonal, np.broadcast_to(l2, per_output.shape)
+    )
     # No curvature at all (an output without weight, and no penalty): unit scale.
     curvature[curvature <= 0] = 1.0
     intercept_curvature = np.where(per_output > 0, per_output, 1.0)
     return CovariancePreconditioner(
         layout,
-        mean,
-        eigenvectors / feature_scale[:, None],
+        basis.mean,
+        basis.basis,
         1.0 / np.sqrt(curvature),
         1.0 / np.sqrt(intercept_curvature),
     )
+
+
+def covariance_preconditioner(layout, mean, covariance, per_output, l2):
+    """Build :class:`CovariancePreconditioner` from the feature statistics.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+        A layout with no hidden layer.
+    mean : ndarray of shape (n_features,)
+    covariance : ndarray of shape (n_features, n_features)
+        Weighted covariance of the features.
+    per_output : ndarray of shape (n_outputs,)
+        Summed curvature ``c_k`` of each output.
+    l2 : float or ndarray of shape (n_outputs,)
+        Penalty on the weights.
+
+    Returns
+    -------
+    CovariancePreconditioner
+    """
+    return scaled_preconditioner(layout, feature_basis(mean, covariance), per_output, l2)

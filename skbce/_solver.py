@@ -18,8 +18,9 @@ from ._lbfgs import minimize_lbfgs
 from ._preconditioner import (
     centred_diagonal_map,
     covariance_is_affordable,
-    covariance_preconditioner,
     covariance_stride,
+    feature_basis,
+    scaled_preconditioner,
     standardized_coordinates,
 )
 from ._threads import one_blas_thread, solve_blas_threads
@@ -182,13 +183,34 @@ def standardized(objective):
     )
 
 
-def change_of_variables(objective, theta0, solver, coordinates):
+def covariance_basis(objective, solver="lbfgs"):
+    """The expensive, penalty-free part of the covariance map, or ``None`` when not used.
+
+    A regularization path computes it once for its rows and passes it to
+    every :func:`solve` (the ``basis`` argument): only the cheap per-output
+    scaling then depends on the penalty.
+    """
+    layout = objective.layout
+    if solver != "lbfgs" or layout.n_layers != 1 or objective.feature_moments() is None:
+        return None
+    if not covariance_is_affordable(objective.n_samples, objective.n_features,
+                                    layout.layer_sizes[-1], objective.stored_values):
+        return None
+    mean, covariance = objective.feature_covariance(
+        covariance_stride(objective.n_samples, objective.n_features)
+    )
+    with one_blas_thread():  # a d x d eigendecomposition
+        return feature_basis(mean, covariance)
+
+
+def change_of_variables(objective, theta0, solver, coordinates, basis=None):
     """The map ``theta = T(u)`` the solver works in.
 
     The linear model under L-BFGS gets the feature-covariance map when it
     is affordable (:func:`skbce._preconditioner.covariance_is_affordable`),
     else the centred diagonal of its Hessian; an MLP and Newton-CG work in
-    the standardized ``coordinates``.
+    the standardized ``coordinates``. ``basis`` is a :func:`covariance_basis`
+    of the same rows, computed earlier.
     """
     layout = objective.layout
     moments = objective.feature_moments()
@@ -196,19 +218,16 @@ def change_of_variables(objective, theta0, solver, coordinates):
         return coordinates
     strength = objective.penalty.output_strength
     curvature = objective.curvature_per_output(theta0)
-    if covariance_is_affordable(objective.n_samples, objective.n_features,
-                                layout.layer_sizes[-1], objective.stored_values):
-        mean, covariance = objective.feature_covariance(
-            covariance_stride(objective.n_samples, objective.n_features)
-        )
-        with one_blas_thread():  # a d x d eigendecomposition
-            return covariance_preconditioner(layout, mean, covariance, curvature, strength)
+    if basis is None:
+        basis = covariance_basis(objective, solver)
+    if basis is not None:
+        return scaled_preconditioner(layout, basis, curvature, strength)
     return centred_diagonal_map(layout, moments, curvature, strength)
 
 
 def solve(
     objective, theta0, *, solver="lbfgs", max_iter=500, max_fun=15000, tol=1e-5, verbose=0,
-    start_standardized=False, early_stopping=None,
+    start_standardized=False, early_stopping=None, basis=None,
 ):
     """Minimize ``objective`` from ``theta0``; warn when stopped by a budget.
 
@@ -240,6 +259,9 @@ def solve(
     early_stopping : EarlyStopping, default=None
         Score the parameters on held-out rows after each iteration, stop
         when the score stalls, and return the best parameters seen.
+    basis : FeatureBasis or None, default=None
+        The linear model's :func:`covariance_basis` of these rows, when a
+        path of fits on the same rows has computed it already.
 
     Returns
     -------
@@ -257,7 +279,7 @@ def solve(
         coordinates = standardized(objective)
         if start_standardized:
             theta0 = coordinates.to_theta(theta0)
-        change = change_of_variables(objective, theta0, solver, coordinates)
+        change = change_of_variables(objective, theta0, solver, coordinates, basis)
         result = minimize_in(
             objective, theta0, change, coordinates, solver=solver, max_iter=max_iter,
             max_fun=max_fun, tol=tol, verbose=verbose, early_stopping=early_stopping,

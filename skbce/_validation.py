@@ -306,6 +306,36 @@ def check_hyperparameters(estimator):
     return hidden
 
 
+ALPHAS = RealArray(
+    0, np.inf, (1,), "a 1-D array of non-negative finite floats, one per label"
+)
+
+
+def check_alpha(alpha, n_outputs):
+    """Return ``alpha`` as a float, or a float array of one strength per output.
+
+    Parameters
+    ----------
+    alpha : float or array-like of shape (n_outputs,)
+        Checked by the constraint table already.
+    n_outputs : int
+        Number of labels a 1-D ``alpha`` must have.
+
+    Returns
+    -------
+    float or ndarray of shape (n_outputs,)
+    """
+    if _is_real(alpha):
+        return float(alpha)
+    values = np.asarray(alpha, dtype=np.float64)
+    if values.shape[0] != n_outputs:
+        raise ValueError(
+            f"The 'alpha' parameter has {values.shape[0]} values but y has "
+            f"{n_outputs} outputs: give one strength or one per label."
+        )
+    return values
+
+
 THRESHOLDS = RealArray(
     0, 1, (0, 1), "a float in [0, 1] or a 1-D array of such floats, one per label"
 )

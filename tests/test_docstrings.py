@@ -12,6 +12,8 @@ PUBLIC = [
     "skbce.BCEMultiLabelClassifier.predict",
     "skbce.BCEMultiLabelClassifier.predict_proba",
     "skbce.BCEMultiLabelClassifier.predict_log_proba",
+    "skbce.BCEMultiLabelClassifierCV",
+    "skbce.BCEMultiLabelClassifierCV.fit",
     "skbce.PerLabelThresholdClassifier",
     "skbce.PerLabelThresholdClassifier.fit",
     "skbce.PerLabelThresholdClassifier.decision_function",

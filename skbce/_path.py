@@ -1,0 +1,170 @@
+"""The regularization path of one cross-validation fold.
+
+One fold's training rows are checked, folded into the loss coefficients and
+(for the linear model) decomposed once; the penalty is then walked from
+strong to weak, each fit starting from the previous solution (for the
+linear model, continued along the last secant in ``log(alpha)``), with a loose
+tolerance: the held-out score only needs to rank the strengths. The path
+stops once the held-out score has fallen for a few strengths in a row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import log_expit
+from sklearn.utils import check_random_state
+
+from ._network import allocate_activations, forward, initial_parameters
+from ._penalty import L2Penalty
+from ._problem import build_problem
+from ._rows import InMemoryRows
+from ._solver import covariance_basis, solve
+from ._threads import solve_blas_threads
+
+# Along the path the fits stop at this multiple of the refit's tolerance:
+# the held-out BCE of a fit stopped there is that of the optimum to about
+# 1e-5, far below the differences between neighbouring strengths.
+PATH_TOL_FACTOR = 10.0
+
+# The path stops once this many strengths in a row score below the best so
+# far: with 20 strengths over 8 decades, a factor of about 20 past the best.
+PATIENCE = 3
+
+
+def heldout_loss(logits, targets, weight, per_label):
+    """Held-out BCE of ``logits`` (lower is better), the training loss without penalty.
+
+    As :func:`skbce.metrics.binary_cross_entropy` of the probabilities:
+    per sample the mean over its observed labels, then the weighted mean
+    over samples; with ``per_label`` the weighted mean over the samples of
+    each label instead. Each element is capped at ``-log(eps)`` as the metric
+    clips its probabilities.
+
+    Returns
+    -------
+    float, or ndarray of shape (n_outputs,) with ``per_label``
+    """
+    observed = ~np.isnan(targets)
+    y = np.where(observed, targets, 0.0)
+    logits = logits.astype(np.float64, copy=False)
+    elementwise = -(y * log_expit(logits) + (1 - y) * log_expit(-logits))
+    np.minimum(elementwise, -np.log(np.finfo(targets.dtype).eps), out=elementwise)
+    elementwise *= observed
+    if per_label:
+        counts = weight @ observed
+        return np.divide(weight @ elementwise, counts, out=np.zeros(counts.shape),
+                         where=counts > 0)
+    n_observed = observed.sum(axis=1)
+    counted = n_observed > 0
+    per_sample = elementwise[counted].sum(axis=1) / n_observed[counted]
+    return float(weight[counted] @ per_sample / weight[counted].sum())
+
+
+def fold_logits(X, layout, activation, theta, dtype):
+    """Logits of the rows ``X`` under the flat parameters ``theta``."""
+    coefs, intercepts = layout.unpack(np.asarray(theta, dtype=dtype))
+    buffers = allocate_activations(layout, X.shape[0], dtype)
+    return forward(X, coefs, intercepts, activation, buffers).copy()
+
+
+def _turned(scores, patience):
+    """Whether the last ``patience`` scores (higher is better) are below an earlier best.
+
+    Equal scores (a strong penalty that keeps every fit at the prior) are not a
+    turn, nor a fall before any strength has beaten the strongest.
+    """
+    if len(scores) <= patience:
+        return False
+    earlier = scores[:-patience]
+    # Not before the path has improved on its strongest fit (the label
+    # frequencies, about): rare labels can score worse for a few strengths first.
+    if np.argmax(earlier) == 0:
+        return False
+    return bool(np.max(scores[-patience:]) < np.max(earlier))
+
+
+def fold_path(
+    X, targets, weight, train, test, *, alphas, hidden, activation, pos_weight,
+    label_smoothing, solver, max_iter, max_fun, tol, random_state, per_label, score,
+    patience=PATIENCE,
+):
+    """Fit one fold for every strength of ``alphas`` (strong to weak) and score each.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Checked features of the whole training set.
+    targets : ndarray of shape (n_samples, n_outputs)
+        Encoded targets (NaN where missing).
+    weight : ndarray of shape (n_samples,)
+        Sample weights (class weights included).
+    train, test : ndarray of int
+        Row indices of the fold.
+    alphas : ndarray of shape (n_alphas,)
+        Strengths, in decreasing order.
+    hidden, activation, pos_weight, label_smoothing, solver, max_iter, max_fun
+        As in :class:`skbce.BCEMultiLabelClassifier`.
+    tol : float
+        Tolerance of the fits along the path.
+    random_state : int, RandomState or None
+        Seeds an MLP's initial weights.
+    per_label : bool
+        Whether the default score is kept per label.
+    score : callable or None
+        ``score(layout, theta, test) -> float``, higher is better, for a
+        user's scoring; ``None`` is minus the held-out BCE.
+    patience : int, default=PATIENCE
+        The path stops once this many strengths in a row score below the
+        best so far (``None`` never stops).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_alphas,) or (n_alphas, n_outputs)
+        Held-out scores, higher is better; NaN after the path stopped.
+    n_iter : ndarray of shape (n_alphas,)
+        Solver iterations per strength (0 after the path stopped).
+    """
+    rows = InMemoryRows(X[train], targets[train], weight[train])
+    problem = build_problem(
+        rows, hidden=hidden, activation=activation, alpha=1.0, pos_weight=pos_weight,
+        label_smoothing=label_smoothing,
+    )
+    objective = problem.objective
+    layout = objective.layout
+    unit_strength = objective.penalty.output_strength  # the strength of alpha = 1
+    theta = initial_parameters(
+        layout, activation, check_random_state(random_state), objective.dtype
+    )
+    if layout.n_layers == 1:
+        theta[-layout.layer_sizes[-1]:] = problem.prior
+    with solve_blas_threads(objective.largest_product):
+        basis = covariance_basis(objective, solver)
+    X_test, targets_test, weight_test = X[test], targets[test], weight[test]
+    shape = (len(alphas), rows.n_outputs) if per_label and score is None else (len(alphas),)
+    scores = np.full(shape, np.nan)
+    n_iter = np.zeros(len(alphas), dtype=int)
+    previous = None
+    for i, alpha in enumerate(alphas):
+        objective.penalty = L2Penalty(layout, alpha * unit_strength)
+        start = theta
+        if previous is not None and layout.n_layers == 1 and alpha > 0:
+            # The linear model's solution is smooth in log(alpha): the next
+            # one is close to the last secant's continuation.
+            step = np.log(alphas[i - 1] / alpha) / np.log(alphas[i - 2] / alphas[i - 1])
+            start = theta + min(step, 1.0) * (theta - previous)
+        result = solve(
+            objective, start, solver=solver, max_iter=max_iter, max_fun=max_fun, tol=tol,
+            start_standardized=i == 0 and bool(hidden), basis=basis,
+        )
+        previous = theta if i > 0 else None
+        theta, n_iter[i] = result.theta, result.n_iter
+        if score is None:
+            logits = fold_logits(X_test, layout, activation, theta, objective.dtype)
+            scores[i] = -heldout_loss(logits, targets_test, weight_test, per_label)
+        else:
+            scores[i] = score(layout, theta, test)
+        overall = scores[: i + 1] if scores.ndim == 1 else scores[: i + 1].mean(axis=1)
+        if patience is not None and _turned(overall, patience):
+            break
+    return scores, n_iter
+

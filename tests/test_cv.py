@@ -1,0 +1,262 @@
+"""BCEMultiLabelClassifierCV: the path's choice, per-label strengths, folds, refit, API."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skbce import BCEMultiLabelClassifier, BCEMultiLabelClassifierCV, bce_score
+
+ALPHAS = np.logspace(3, -2, 8)
+
+
+@pytest.fixture(scope="module")
+def data():
+    """Three labels: one driven by a feature, one weakly, one pure noise."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, 6))
+    logits = np.column_stack([2.0 * X[:, 0], 0.4 * X[:, 1], np.zeros(240)])
+    Y = (rng.random(logits.shape) < 1 / (1 + np.exp(-logits))).astype(int)
+    return X, Y
+
+
+def quiet(model, X, Y, **kwargs):
+    """Fit without the edge warning (small data put some labels' best at an end)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The best alpha")
+        return model.fit(X, Y, **kwargs)
+
+
+def test_choice_equals_a_brute_force_grid(data):
+    X, Y = data
+    folds = KFold(4, shuffle=True, random_state=1)
+    grid = GridSearchCV(
+        BCEMultiLabelClassifier(tol=1e-8), {"alpha": list(ALPHAS)}, cv=folds, scoring=bce_score
+    ).fit(X, Y)
+    cv = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds), X, Y)
+    assert cv.alpha_ == grid.best_params_["alpha"]
+    # The grid's scores, fold by fold, where the path went (strong to weak):
+    # to the path's tolerance (10 tol), and closely at a tight one.
+    expected = np.column_stack(
+        [grid.cv_results_[f"split{i}_test_score"] for i in range(4)]
+    ).T
+    reached = ~np.isnan(cv.scores_)
+    assert reached[:, : list(ALPHAS).index(cv.alpha_) + 1].all()
+    np.testing.assert_allclose(cv.scores_[reached], expected[reached], atol=5e-4)
+    tight = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds, tol=1e-8), X, Y)
+    reached = ~np.isnan(tight.scores_)
+    np.testing.assert_allclose(tight.scores_[reached], expected[reached], atol=1e-6)
+
+
+def test_path_stops_once_the_score_has_turned(data):
+    X, Y = data
+    cv = quiet(BCEMultiLabelClassifierCV(alphas=np.logspace(4, -4, 30), cv=3), X, Y)
+    reached = ~np.isnan(cv.scores_).any(axis=0)
+    best = int(np.argmax(np.where(reached, cv.scores_.mean(axis=0), -np.inf)))
+    assert np.isnan(cv.scores_[:, -1]).all()  # the weakest strengths never fitted
+    assert not np.isnan(cv.scores_[:, : best + 1]).any()
+
+
+def test_integer_alphas_span_a_range_relative_to_the_sample_weight(data):
+    X, Y = data
+    cv = quiet(BCEMultiLabelClassifierCV(alphas=5), X, Y)
+    np.testing.assert_allclose(cv.alphas_, X.shape[0] * np.logspace(2, -5, 5))
+    heavy = quiet(BCEMultiLabelClassifierCV(alphas=5), X, Y, sample_weight=np.full(240, 2.0))
+    np.testing.assert_allclose(heavy.alphas_, 2 * cv.alphas_)
+
+
+def test_default_folds_are_shuffled_so_a_sorted_file_works(data):
+    X, Y = data
+    order = np.lexsort(Y.T[::-1])  # rows sorted by their label set
+    X_sorted, Y_sorted = X[order], Y[order]
+    default = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, random_state=3), X_sorted, Y_sorted)
+    shuffled = quiet(
+        BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=KFold(5, shuffle=True, random_state=3)),
+        X_sorted, Y_sorted,
+    )
+    np.testing.assert_array_equal(default.scores_, shuffled.scores_)
+    unshuffled = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=KFold(5)), X_sorted, Y_sorted)
+    # Unshuffled folds of a sorted file hold out whole label sets: far worse scores.
+    assert np.nanmax(np.nanmean(unshuffled.scores_, axis=0)) < np.nanmax(
+        np.nanmean(default.scores_, axis=0)) - 0.05
+
+
+def test_per_label_strengths_follow_each_label_with_shrinkage(data):
+    X, Y = data
+    folds = KFold(5, shuffle=True, random_state=0)
+    per_label = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds, per_label=True), X, Y)
+    shared = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds), X, Y)
+    assert per_label.scores_.shape == (5, len(ALPHAS), 3)
+    assert per_label.alpha_.shape == (3,)
+    # The overall score is the mean of the labels' scores: the same shared choice.
+    np.testing.assert_allclose(per_label.scores_.mean(axis=2), shared.scores_, atol=1e-12,
+                               equal_nan=True)
+    scores = per_label.scores_
+    reached = ~np.isnan(scores).any(axis=(0, 2))
+    mean = np.where(reached[:, None], np.nan_to_num(scores).mean(axis=0), -np.inf)
+    shared_index = list(per_label.alphas_).index(shared.alpha_)
+    for k in range(3):
+        own = int(np.argmax(mean[:, k]))
+        gain = scores[:, own, k] - scores[:, shared_index, k]
+        moves = gain.mean() > gain.std(ddof=1) / np.sqrt(5)
+        assert per_label.alpha_[k] == per_label.alphas_[own if moves else shared_index]
+    # The noise label is regularized hardest, the strong one least.
+    assert per_label.alpha_[2] >= per_label.alpha_[1] >= per_label.alpha_[0]
+    assert per_label.alpha_[2] > per_label.alpha_[0]
+
+
+def test_warns_when_the_best_alpha_is_at_an_edge(data):
+    X, Y = data
+    with pytest.warns(UserWarning, match="strongest of alphas_"):
+        BCEMultiLabelClassifierCV(alphas=[1e-2, 1e-3, 1e-4], cv=3).fit(X, Y[:, 2])
+    with pytest.warns(UserWarning, match="weakest of alphas_"):
+        BCEMultiLabelClassifierCV(alphas=[1e6, 1e5, 1e4], cv=3).fit(X, Y[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=3).fit(X, Y[:, 0])
+
+
+@pytest.mark.parametrize("per_label", [False, True])
+def test_refit_is_the_model_at_the_chosen_alpha(data, per_label):
+    X, Y = data
+    cv = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, per_label=per_label), X, Y)
+    model = BCEMultiLabelClassifier(alpha=cv.alpha_).fit(X, Y)
+    for name in ("classes_", "n_outputs_", "n_features_in_", "n_iter_", "loss_", "loss_curve_"):
+        np.testing.assert_array_equal(getattr(cv, name), getattr(model, name))
+    for ours, theirs in zip(cv.coefs_ + cv.intercepts_, model.coefs_ + model.intercepts_):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(cv.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(cv.predict(X), model.predict(X))
+    assert cv.pos_weight_ is None
+
+
+def test_without_refit_only_the_cross_validation_is_kept(data):
+    X, Y = data
+    cv = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, refit=False), X, Y)
+    assert cv.scores_.shape == (5, len(ALPHAS)) and cv.alpha_ in cv.alphas_
+    assert not hasattr(cv, "coefs_")
+    with pytest.raises(NotFittedError):
+        cv.predict(X)
+
+
+def test_parallel_folds_equal_serial_folds(data):
+    X, Y = data
+    params = dict(alphas=ALPHAS, per_label=True, random_state=0)
+    serial = quiet(BCEMultiLabelClassifierCV(**params, n_jobs=1), X, Y)
+    parallel = quiet(BCEMultiLabelClassifierCV(**params, n_jobs=2), X, Y)
+    np.testing.assert_array_equal(serial.scores_, parallel.scores_)
+    np.testing.assert_array_equal(serial.alpha_, parallel.alpha_)
+
+
+def test_a_scorer_scores_every_fold_model(data):
+    X, Y = data
+    folds = KFold(3, shuffle=True, random_state=0)
+    default = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds), X, Y)
+    scored = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds, scoring=bce_score), X, Y)
+    np.testing.assert_allclose(scored.scores_, default.scores_, rtol=1e-10, equal_nan=True)
+    auc = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds, scoring="roc_auc"), X, Y)
+    assert np.nanmax(auc.scores_) <= 1 and auc.alpha_ in auc.alphas_
+
+
+def test_mlp_path(data):
+    X, Y = data
+    cv = quiet(BCEMultiLabelClassifierCV((4,), alphas=5, cv=3, random_state=0, max_iter=100),
+               X, Y)
+    assert [c.shape for c in cv.coefs_] == [(6, 4), (4, 3)]
+    assert np.isfinite(cv.scores_[:, 0]).all()
+    assert cv.predict_proba(X).shape == (240, 3)
+
+
+def test_pipeline_search_clone_and_pickle(data):
+    X, Y = data
+    pipeline = make_pipeline(StandardScaler(), BCEMultiLabelClassifierCV(alphas=4, cv=3,
+                                                                         random_state=0))
+    search = GridSearchCV(
+        pipeline, {"bcemultilabelclassifiercv__hidden_layer_sizes": [(), (3,)]},
+        scoring=bce_score, cv=2,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X, Y)
+    fitted = search.best_estimator_
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+    unfitted = clone(fitted[-1])
+    assert not hasattr(unfitted, "alpha_") and unfitted.get_params()["alphas"] == 4
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"alphas": 0}, "alphas"), ({"alphas": [1.0, -1.0]}, "alphas"),
+        ({"alphas": "many"}, "alphas"), ({"alphas": [[1.0]]}, "alphas"),
+        ({"cv": 1}, "cv"), ({"cv": "folds"}, "cv"),
+        ({"per_label": "yes"}, "per_label"), ({"refit": 1}, "refit"),
+        ({"scoring": 3}, "scoring"), ({"scoring": "roc_auc", "per_label": True}, "scoring"),
+        ({"n_jobs": 0}, "n_jobs"), ({"tol": -1.0}, "tol"),
+    ],
+)
+def test_bad_parameters_are_named(data, params, name):
+    X, Y = data
+    with pytest.raises(ValueError, match=f"'{name}'"):
+        BCEMultiLabelClassifierCV(**params).fit(X, Y)
+
+
+def test_alpha_per_label_has_one_value_per_output(data):
+    X, Y = data
+    with pytest.raises(ValueError, match=r"'alpha'.*2 values.*3 outputs"):
+        BCEMultiLabelClassifier(alpha=[1.0, 2.0]).fit(X, Y)
+    with pytest.raises(ValueError, match="'alpha'"):
+        BCEMultiLabelClassifier(alpha=[1.0, np.inf, 2.0]).fit(X, Y)
+
+
+def test_joblib_and_skops_round_trip(data, tmp_path):
+    import joblib
+
+    X, Y = data
+    cv = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, per_label=True, cv=3), X, Y)
+    joblib.dump(cv, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict_proba(X),
+                                  cv.predict_proba(X))
+    sio = pytest.importorskip("skops.io")
+    sio.dump(cv, tmp_path / "model.skops")
+    untrusted = sio.get_untrusted_types(file=tmp_path / "model.skops")
+    assert untrusted == ["skbce._cv.BCEMultiLabelClassifierCV"]
+    loaded = sio.load(tmp_path / "model.skops", trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict_proba(X), cv.predict_proba(X))
+    np.testing.assert_array_equal(loaded.alpha_, cv.alpha_)
+
+
+def test_folds_run_on_a_dask_cluster_through_joblib(data):
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    X, Y = data
+    serial = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, random_state=0), X, Y)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster,
+        distributed.Client(cluster),
+        joblib.parallel_backend("dask"),
+    ):
+        on_cluster = quiet(
+            BCEMultiLabelClassifierCV(alphas=ALPHAS, random_state=0, n_jobs=2), X, Y
+        )
+    np.testing.assert_array_equal(on_cluster.scores_, serial.scores_)
+
+
+
+def test_stop_rule_waits_for_a_score_that_beats_the_strongest_fit():
+    from skbce._path import _turned
+
+    # Rare labels (medical) score worse for a few strengths below the
+    # strongest before the features pay off: not a turn.
+    assert not _turned(np.array([-0.50, -0.51, -0.52, -0.53]), 3)
+    assert not _turned(np.array([-0.50, -0.50, -0.50, -0.50]), 3)  # all at the prior
+    assert _turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.43]), 3)
+    assert not _turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.39]), 3)
