@@ -19,11 +19,11 @@ from sklearn.base import clone
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import KFold, check_cv
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_consistent_length
 
 from . import _validation
 from ._classifier import BCEMultiLabelClassifier
 from ._path import PATH_TOL_FACTOR, fold_path
+from ._rows import checked_arrays
 
 # An integer ``alphas`` spans these per-sample strengths ``alpha / sum(w)``,
 # from a model that predicts the label frequencies to an almost
@@ -330,23 +330,9 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         """
         hidden = _validation.check_hyperparameters(self)
         check_cv_parameters(self)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
+        _validation.check_y_given(self, y)
         # The checks of the model's fit, once for every fold.
-        X = _validation.validate_X(self, X, reset=True)
-        _validation.check_feature_magnitude(X)
-        targets, classes, target_type = _validation.encode_targets(
-            y, self.missing_labels, dtype=X.dtype
-        )
-        check_consistent_length(X, targets)
-        weight = _validation.check_sample_weight(sample_weight, X.shape[0])
-        class_weight = _validation.class_sample_weight(
-            self.class_weight, targets, classes, target_type
-        )
-        if class_weight is not None:
-            weight = weight * class_weight
+        X, targets, weight, classes, target_type = checked_arrays(self, X, y, sample_weight)
         self.alphas_ = self._candidate_alphas(float(weight.sum()))
         splits = self._splits(X, y)
         score = None

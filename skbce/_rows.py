@@ -179,6 +179,22 @@ def training_data(estimator, X, y, sample_weight):
         from . import _dask
 
         return _dask.training_data(estimator, X, y, sample_weight)
+    X, targets, weight, classes, target_type = checked_arrays(estimator, X, y, sample_weight)
+    return TrainingData(InMemoryRows(X, targets, weight), classes, target_type)
+
+
+def checked_arrays(estimator, X, y, sample_weight):
+    """Check in-memory ``X``, ``y`` and weights of a fit; return them as arrays.
+
+    Returns
+    -------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    targets : ndarray of shape (n_samples, n_outputs)
+    weight : ndarray of shape (n_samples,)
+        Sample weights times the class weights.
+    classes : ndarray
+    target_type : str
+    """
     X = _validation.validate_X(estimator, X, reset=True)
     _validation.check_feature_magnitude(X)
     targets, classes, target_type = _validation.encode_targets(
@@ -191,7 +207,7 @@ def training_data(estimator, X, y, sample_weight):
     )
     if class_weight is not None:
         weight = weight * class_weight
-    return TrainingData(InMemoryRows(X, targets, weight), classes, target_type)
+    return X, targets, weight, classes, target_type
 
 
 def map_rows(function, X, n_columns, dtype):
