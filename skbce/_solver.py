@@ -73,26 +73,32 @@ class _PreconditionedObjective:
         self.coordinates = coordinates
         self.scale = scale
         self.last_u = None
-        self.last_test_gradient = None
+        self._last_gradient = None
 
     def __call__(self, u):
         if self.last_u is not None and np.array_equal(u, self.last_u):
             return self._last_result  # the start, already evaluated by the caller
         value, gradient = self.objective.loss_gradient(self.change.to_theta(u))
         self.last_u = u.copy()
-        self.last_test_gradient = self.scale * self.coordinates.gradient_to_u(gradient)
+        # The test's coordinates are only read at accepted iterates, not at
+        # every line-search trial: the raw gradient is kept until then.
+        self._last_gradient = gradient
         self._last_result = value, self.change.gradient_to_u(gradient)
         return self._last_result
+
+    def _largest_last_test_gradient(self):
+        test_gradient = self.scale * self.coordinates.gradient_to_u(self._last_gradient)
+        return float(np.max(np.abs(test_gradient), initial=0.0))
 
     def largest_test_gradient(self, u):
         """``max |scaled gradient in standardized coordinates|`` at ``u``."""
         if self.last_u is None or not np.array_equal(u, self.last_u):
             self(u)
-        return float(np.max(np.abs(self.last_test_gradient), initial=0.0))
+        return self._largest_last_test_gradient()
 
     def converged(self, tol):
         """Whether the last gradient evaluated passes the stopping test."""
-        return bool(np.max(np.abs(self.last_test_gradient), initial=0.0) < tol)
+        return self._largest_last_test_gradient() < tol
 
     def hessp(self, u, vector):
         return self.change.hessp_to_u(self.objective.hessp, u, vector)
