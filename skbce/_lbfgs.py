@@ -92,6 +92,15 @@ class _History:
         self.size, self.newest = 0, -1
         self.gamma[:] = 1.0
 
+    def keep_columns(self, keep):
+        """Keep the pairs of the columns ``keep`` only (their recursions go on unchanged)."""
+        self.s = np.ascontiguousarray(self.s[:, :, keep])
+        self.y = np.ascontiguousarray(self.y[:, :, keep])
+        self.rho = np.ascontiguousarray(self.rho[:, keep])
+        self.gamma = self.gamma[keep]
+        self.columns = len(keep)
+        self._buffer = np.empty((self.rows, self.columns))
+
     def direction(self, gradient, out):
         """Write ``-H gradient`` into ``out``, H the implicit inverse Hessian."""
         q = out.reshape(self.rows, self.columns)
@@ -113,7 +122,8 @@ class _History:
         return out
 
 
-def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, columns=1):
+def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, columns=1,
+                   narrow=None):
     """Minimize ``fun`` (``x -> (value, gradient)``) from ``x0`` by L-BFGS.
 
     Parameters
@@ -134,13 +144,21 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
     columns : int, default=1
         Read ``x`` as a ``(n / columns, columns)`` matrix of independent
         column problems (see :class:`_History`); 1 for one problem.
+    narrow : callable, default=None
+        With ``columns > 1``, called after each iteration (after
+        ``callback``) as ``narrow(x)``; it returns ``None``, or the indices
+        of the columns to go on with, the others being solved. ``x`` then
+        keeps those columns only, each with its correction pairs, and ``fun``
+        must from then on take and give the narrowed vectors (the caller
+        narrows it inside ``narrow``). The objective is re-evaluated there.
 
     Returns
     -------
     OptimizeResult
         ``x``, ``fun``, ``nit``, ``nfev``, ``status`` (0: converged by the
         caller or by the objective's decrease, 1: a budget, 2: the line
-        search failed) and ``message``.
+        search failed) and ``message``. After a narrowing ``x`` holds the
+        remaining columns only.
     """
     x = np.array(x0, dtype=np.float64)
     value, gradient = fun(x)
@@ -199,5 +217,12 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
         if n_eval >= max_fun:
             status, message = 1, _EVALUATIONS_LIMIT
             break
+        keep = None if narrow is None else narrow(x)
+        if keep is not None:
+            x = np.ascontiguousarray(x.reshape(history.rows, history.columns)[:, keep]).ravel()
+            history.keep_columns(keep)
+            value, gradient = fun(x)
+            n_eval += 1
+            direction = np.empty_like(x)
     return OptimizeResult(x=x, fun=value, nit=n_iter, nfev=n_eval, status=status,
                           message=message)

@@ -203,13 +203,32 @@ def _row_weight(block):
     return block.A.sum(axis=1, dtype=np.float64)
 
 
-def _block_loss(block, layout, activation):
-    """The block's :class:`BlockLoss`, kept in its cache while the model shape is the same."""
-    loss = block.cache.get("loss")
-    if loss is None or loss.layout is not layout or loss.activation != activation:
-        loss = BlockLoss(block.X, block.A, block.B, layout, activation)
-        block.cache["loss"] = loss
+def _block_loss(block, layout, activation, outputs=None):
+    """The block's :class:`BlockLoss`, kept in its cache while the model shape is the same.
+
+    With ``outputs`` (indices), the loss of those outputs alone, kept beside
+    the whole one: its coefficients are copies of those columns.
+    """
+    key = "loss" if outputs is None else "output_subset_loss"
+    loss = block.cache.get(key)
+    if (
+        loss is None or loss.layout is not layout or loss.activation != activation
+        or (outputs is not None and not np.array_equal(loss.outputs, outputs))
+    ):
+        A, B = block.A, block.B
+        if outputs is not None:
+            A, B = _output_columns(A, outputs), _output_columns(B, outputs)
+        loss = BlockLoss(block.X, A, B, layout, activation)
+        loss.outputs = outputs
+        block.cache[key] = loss
     return loss
+
+
+def _output_columns(coefficients, outputs):
+    """The columns ``outputs`` of loss coefficients (a single column broadcasts: kept)."""
+    if coefficients.shape[1] == 1:
+        return coefficients
+    return np.ascontiguousarray(coefficients[:, outputs])
 
 
 # Kernels: functions of a block of rows (see skbce._rows), summed over blocks.
@@ -219,8 +238,8 @@ def largest_product_kernel(block, layout):
     return largest_product(block.X, layout)
 
 
-def loss_gradient_kernel(block, layout, activation, theta):
-    return _block_loss(block, layout, activation).loss_gradient(theta)
+def loss_gradient_kernel(block, layout, activation, theta, outputs=None):
+    return _block_loss(block, layout, activation, outputs).loss_gradient(theta)
 
 
 def loss_kernel(block, layout, activation, theta):
@@ -316,6 +335,16 @@ class BCEObjective:
 
     __call__ = loss_gradient
 
+    def for_outputs(self, outputs):
+        """The linear model's objective of the outputs ``outputs`` (indices) alone.
+
+        The linear model's outputs are independent problems: ``J`` is the
+        sum of each output's loss and penalty, so a solver may go on with
+        the outputs it has not solved yet. The result gives ``loss_gradient``
+        on the restricted layout's parameters.
+        """
+        return OutputSubsetObjective(self, np.asarray(outputs, dtype=np.intp))
+
     def loss(self, theta):
         """Return ``J(theta)`` alone (a forward pass per block, no gradient)."""
         theta = self._theta(theta)
@@ -379,3 +408,33 @@ class BCEObjective:
             sums, total = self.rows.map_reduce(weighted_sum_kernel, stride)
         mean = sums / total
         return mean, self.rows.map_reduce(scatter_kernel, stride, mean) / total
+
+
+class OutputSubsetObjective:
+    """:class:`BCEObjective` of the linear model on a subset of its outputs.
+
+    Parameters
+    ----------
+    whole : BCEObjective
+        The objective of every output (a linear model).
+    outputs : ndarray of int
+        The outputs kept, in order.
+    """
+
+    def __init__(self, whole, outputs):
+        if whole.layout.n_layers != 1:
+            raise ValueError("Only the linear model's outputs are independent problems.")
+        self.whole = whole
+        self.outputs = outputs
+        self.layout = ParameterLayout((whole.n_features, len(outputs)))
+        self.penalty = whole.penalty.for_outputs(self.layout, outputs)
+        self.dtype = whole.dtype
+
+    def loss_gradient(self, theta):
+        """Return the outputs' part of ``J(theta)`` and its gradient (float64)."""
+        theta = np.asarray(theta, dtype=self.dtype)
+        value, gradient = self.whole.rows.map_reduce(
+            loss_gradient_kernel, self.layout, self.whole.activation, theta, self.outputs
+        )
+        value = self.penalty.loss_gradient(theta, value, gradient)
+        return float(value), gradient

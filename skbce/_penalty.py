@@ -37,6 +37,10 @@ class L2Penalty:
         self._uniform = bool(np.all(strength == strength[0]))
         self.hidden_strength = float(strength.mean())
 
+    def for_outputs(self, layout, outputs):
+        """The penalty of the linear model's outputs ``outputs`` (indices), on ``layout``."""
+        return L2Penalty(layout, self.output_strength[outputs])
+
     @property
     def is_zero(self):
         """Whether every strength is 0."""

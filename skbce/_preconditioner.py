@@ -30,12 +30,16 @@ the identity. Two linear maps are used:
 
 The minimizer and the objective are those of ``theta``; only the path the
 solver takes changes. Each map gives ``to_theta``, its inverse ``to_u``, and
-``gradient_to_u``, the chain rule ``T^T g``. Pure NumPy, no scikit-learn.
+``gradient_to_u``, the chain rule ``T^T g``; the linear model's maps act on
+each output's column on its own, and ``for_outputs`` gives the map of a
+subset of the outputs. Pure NumPy, no scikit-learn.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from ._network import ParameterLayout
 
 # Eigenvalues of the covariance below this fraction of the largest are raised
 # to it: with no penalty, a direction with (almost) no variance would
@@ -117,6 +121,24 @@ class CentredScaling:
         """Return ``T^T H T vector`` given ``hessp(theta, direction) = H direction``."""
         return self.gradient_to_u(hessp(self.to_theta(u), self.to_theta(vector)))
 
+    def for_outputs(self, outputs):
+        """The map of the linear model restricted to the outputs ``outputs`` (indices)."""
+        coef_scale = self.coef_scale
+        if coef_scale.shape[1] > 1:
+            coef_scale = coef_scale[:, outputs]
+        intercept_scale = self.intercept_scale
+        if np.ndim(intercept_scale):
+            intercept_scale = intercept_scale[outputs]
+        return CentredScaling(_output_layout(self.layout, outputs), self.mean, coef_scale,
+                              intercept_scale)
+
+
+def _output_layout(layout, outputs):
+    """The linear model's layout with the outputs ``outputs`` only."""
+    if layout.n_layers != 1:
+        raise ValueError("Only the linear model's outputs are independent problems.")
+    return ParameterLayout((layout.layer_sizes[0], len(outputs)))
+
 
 class CovariancePreconditioner:
     """``W = basis (S * V)``, ``b = b~ - W^T mu`` for the linear model.
@@ -177,6 +199,13 @@ class CovariancePreconditioner:
         v *= self.coef_scale
         np.multiply(grad_intercept, self.intercept_scale, out=v_intercept)
         return out
+
+    def for_outputs(self, outputs):
+        """The map restricted to the outputs ``outputs`` (indices)."""
+        return CovariancePreconditioner(
+            _output_layout(self.layout, outputs), self.mean, self.basis,
+            np.ascontiguousarray(self.coef_scale[:, outputs]), self.intercept_scale[outputs],
+        )
 
 
 def standardized_coordinates(layout, moments, strength):

@@ -65,6 +65,11 @@ class _PreconditionedObjective:
     makes the curvature the solver must learn closer to the identity. The
     stopping test is separate from ``T``: it reads the last gradient in the
     model's standardized coordinates (``coordinates``), times ``scale``.
+
+    For the linear model, :meth:`narrow` drops the outputs that pass the
+    test: each output is its own problem, so the solved ones keep their
+    parameters, their part of the value and their verdict, and later
+    evaluations compute the others only.
     """
 
     def __init__(self, objective, change, coordinates, scale):
@@ -74,6 +79,11 @@ class _PreconditionedObjective:
         self.scale = scale
         self.last_u = None
         self._last_gradient = None
+        self._whole = (objective, change, coordinates)
+        self._outputs = None  # all outputs
+        self._solved_theta = None  # (n_features + 1, n_outputs), once narrowed
+        self._solved_value = 0.0
+        self._solved_test = 0.0
 
     def __call__(self, u):
         if self.last_u is not None and np.array_equal(u, self.last_u):
@@ -83,12 +93,15 @@ class _PreconditionedObjective:
         # The test's coordinates are only read at accepted iterates, not at
         # every line-search trial: the raw gradient is kept until then.
         self._last_gradient = gradient
-        self._last_result = value, self.change.gradient_to_u(gradient)
+        self._last_result = value + self._solved_value, self.change.gradient_to_u(gradient)
         return self._last_result
 
+    def _last_test_gradient(self):
+        return self.scale * self.coordinates.gradient_to_u(self._last_gradient)
+
     def _largest_last_test_gradient(self):
-        test_gradient = self.scale * self.coordinates.gradient_to_u(self._last_gradient)
-        return float(np.max(np.abs(test_gradient), initial=0.0))
+        largest = float(np.max(np.abs(self._last_test_gradient()), initial=0.0))
+        return max(largest, self._solved_test)
 
     def largest_test_gradient(self, u):
         """``max |scaled gradient in standardized coordinates|`` at ``u``."""
@@ -100,14 +113,87 @@ class _PreconditionedObjective:
         """Whether the last gradient evaluated passes the stopping test."""
         return self._largest_last_test_gradient() < tol
 
+    def solved_outputs(self, tol):
+        """Which of the current outputs pass the test at the last gradient (linear model)."""
+        test = np.abs(self._last_test_gradient()).reshape(-1, self.layout_outputs)
+        return test.max(axis=0) < tol
+
+    @property
+    def layout_outputs(self):
+        return self.objective.layout.layer_sizes[-1]
+
+    def narrow(self, keep):
+        """Go on with the current outputs ``keep`` (indices) only, at the last point.
+
+        Returns the narrowed last point; it is evaluated here, so the
+        solver's next call at it costs nothing.
+        """
+        whole, whole_change, whole_coordinates = self._whole
+        n_outputs = self.layout_outputs
+        u = self.last_u.reshape(-1, n_outputs)
+        theta = self.change.to_theta(self.last_u).reshape(-1, n_outputs)
+        if self._solved_theta is None:
+            self._solved_theta = np.empty((theta.shape[0], whole.layout.layer_sizes[-1]))
+            self._outputs = np.arange(n_outputs)
+        self._solved_theta[:, self._outputs] = theta
+        solved = np.ones(n_outputs, dtype=bool)
+        solved[keep] = False
+        test = np.abs(self._last_test_gradient()).reshape(-1, n_outputs)[:, solved]
+        self._solved_test = max(self._solved_test, float(np.max(test, initial=0.0)))
+        value = self._last_result[0]
+        self._outputs = self._outputs[keep]
+        self.objective = whole.for_outputs(self._outputs)
+        self.change = whole_change.for_outputs(self._outputs)
+        self.coordinates = whole_coordinates.for_outputs(self._outputs)
+        narrowed = np.ascontiguousarray(u[:, keep]).ravel()
+        self._solved_value = 0.0
+        self.last_u = None
+        part, _ = self(narrowed)
+        # What the solved outputs add to the value from now on.
+        self._solved_value = value - part
+        self._last_result = value, self._last_result[1]
+        return narrowed
+
     def hessp(self, u, vector):
         return self.change.hessp_to_u(self.objective.hessp, u, vector)
 
     def theta(self, u):
-        return self.change.to_theta(u)
+        theta = self.change.to_theta(u)
+        if self._outputs is None:
+            return theta
+        whole = self._solved_theta.copy()
+        whole[:, self._outputs] = theta.reshape(whole.shape[0], -1)
+        return whole.ravel()
 
     def u(self, theta):
+        if self._outputs is not None:
+            raise ValueError("u(theta) is for the whole problem, before any narrowing.")
         return self.change.to_u(theta)
+
+
+# The linear model's solve goes on with the unsolved outputs once at least
+# this fraction of them passes the test: each narrowing costs one evaluation
+# of the rest (and a copy of their loss coefficients), so they are grouped.
+_NARROW_FRACTION = 0.25
+
+
+class _Narrowing:
+    """``narrow`` hook of :func:`skbce._lbfgs.minimize_lbfgs`: drop the solved outputs."""
+
+    def __init__(self, scaled, tol):
+        self.scaled = scaled
+        self.tol = tol
+
+    def __call__(self, u):
+        scaled = self.scaled
+        if scaled.last_u is None or not np.array_equal(u, scaled.last_u):
+            return None
+        solved = scaled.solved_outputs(self.tol)
+        if solved.all() or solved.sum() < max(1.0, _NARROW_FRACTION * solved.size):
+            return None
+        keep = np.flatnonzero(~solved)
+        scaled.narrow(keep)
+        return keep
 
 
 class EarlyStopping:
@@ -330,9 +416,12 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
             # per iteration is a few percent of L-BFGS-B's (see skbce._lbfgs).
             # Its labels are independent problems, one column each of the
             # (n_features + 1, K) parameter matrix: a recursion per label.
+            # Solved labels drop out of later evaluations (not with early
+            # stopping, which scores every label's current parameters).
+            narrow = None if early_stopping is not None else _Narrowing(scaled, tol)
             result = minimize_lbfgs(
                 scaled, u0, max_iter=max_iter, max_fun=max_fun, callback=progress,
-                columns=n_outputs,
+                columns=n_outputs, narrow=narrow if n_outputs > 1 else None,
             )
         else:
             result = minimize(

@@ -81,3 +81,41 @@ def test_a_wrong_gradient_stalls_the_line_search():
 
     result = minimize_lbfgs(wrong, np.zeros_like(target), max_iter=100, max_fun=1000)
     assert result.status == 2 and "line search" in result.message
+
+
+def test_narrowing_to_unsolved_columns_keeps_their_recursions_and_reaches_the_minimizer():
+    # Three independent column problems of very different conditioning; each
+    # column leaves the solve once its gradient is small, and the others go on
+    # from where they were.
+    rng = np.random.default_rng(2)
+    n_rows, n_columns = 20, 3
+    curvature = np.stack([np.geomspace(1.0, c, n_rows) for c in (1.0, 30.0, 1e3)], axis=1)
+    target = rng.normal(size=(n_rows, n_columns))
+    state = {"columns": np.arange(n_columns)}
+    solution = np.zeros((n_rows, n_columns))
+    narrowings = []
+
+    def fun(x):
+        columns = state["columns"]
+        residual = x.reshape(n_rows, len(columns)) - target[:, columns]
+        gradient = curvature[:, columns] * residual
+        return 0.5 * float(np.sum(residual * gradient)), gradient.ravel()
+
+    def narrow(x):
+        columns = state["columns"]
+        gradient = fun(x)[1].reshape(n_rows, len(columns))
+        solved = np.abs(gradient).max(axis=0) < 1e-9
+        if not solved.any() or solved.all():
+            return None
+        solution[:, columns] = x.reshape(n_rows, len(columns))
+        keep = np.flatnonzero(~solved)
+        state["columns"] = columns[keep]
+        narrowings.append(len(keep))
+        return keep
+
+    result = minimize_lbfgs(fun, np.zeros(target.size), max_iter=2000, max_fun=4000,
+                            columns=n_columns, narrow=narrow)
+    solution[:, state["columns"]] = result.x.reshape(n_rows, -1)
+    assert narrowings and narrowings == sorted(narrowings, reverse=True)
+    assert result.x.size == n_rows * narrowings[-1]
+    np.testing.assert_allclose(solution, target, atol=1e-6)

@@ -195,3 +195,51 @@ def test_correlated_features_cost_few_iterations():
     assert_allclose(proba(rotated.theta), proba(diagonal.theta), atol=1e-4)
     assert rotated.value == pytest.approx(diagonal.value, rel=1e-9)
     assert rotated.n_iter * 3 <= diagonal.n_iter, (rotated.n_iter, diagonal.n_iter)
+
+
+@pytest.mark.parametrize("kind", ["covariance", "diagonal", "standardized"])
+def test_a_map_restricted_to_some_outputs_is_those_columns_of_the_whole_map(kind):
+    # The linear model's labels are separate problems: the solver drops the
+    # solved ones and maps the others with the restricted map.
+    rng = np.random.default_rng(3)
+    X, Y = _correlated(rng, n_outputs=5)
+    objective = _objective(X, Y)
+    theta = _start(objective)
+    change = {"covariance": _change, "diagonal": _diagonal_map,
+              "standardized": lambda o, t: standardized(o)}[kind](objective, theta)
+    outputs = np.array([4, 1, 2])
+    restricted = change.for_outputs(outputs)
+    d = objective.n_features
+
+    def columns(vector):
+        return np.ascontiguousarray(vector.reshape(d + 1, 5)[:, outputs]).ravel()
+
+    u = rng.normal(size=objective.layout.n_params)
+    assert_allclose(restricted.to_theta(columns(u)), columns(change.to_theta(u)), rtol=1e-12)
+    assert_allclose(restricted.to_u(columns(theta)), columns(change.to_u(theta)), rtol=1e-10)
+    assert_allclose(restricted.gradient_to_u(columns(u)), columns(change.gradient_to_u(u)),
+                    rtol=1e-12)
+
+
+@pytest.mark.parametrize("sparse_x", [False, True], ids=["dense", "sparse"])
+def test_objective_of_some_outputs_is_their_part_of_the_whole(sparse_x):
+    rng = np.random.default_rng(4)
+    X, Y = _correlated(rng, n_outputs=5)
+    weight = rng.random(X.shape[0])
+    Y[rng.random(Y.shape) < 0.1] = np.nan  # missing labels: A differs per column
+    objective = make_objective(sparse.csr_matrix(X) if sparse_x else X, Y, (), "identity",
+                               np.array([0.1, 1.0, 2.0, 3.0, 4.0]), weight)
+    theta = _start(objective)
+    value, gradient = objective.loss_gradient(theta)
+    d = objective.n_features
+    parts = []
+    for outputs in (np.array([0, 3]), np.array([4, 1, 2])):
+        part = objective.for_outputs(outputs)
+        sub_theta = np.ascontiguousarray(theta.reshape(d + 1, 5)[:, outputs]).ravel()
+        part_value, part_gradient = part.loss_gradient(sub_theta)
+        assert_allclose(part_gradient.reshape(d + 1, -1),
+                        gradient.reshape(d + 1, 5)[:, outputs], rtol=1e-10, atol=1e-14)
+        parts.append(part_value)
+    assert sum(parts) == pytest.approx(value, rel=1e-12)
+    # The whole objective is unchanged by its parts' cached state.
+    assert objective.loss_gradient(theta)[0] == value

@@ -113,3 +113,56 @@ def test_a_stop_short_of_the_gradient_test_warns():
     theta0 = np.random.default_rng(0).normal(size=objective.layout.n_params)
     with pytest.warns(ConvergenceWarning, match="stopped decreasing"):
         solve(objective, theta0)
+
+
+def test_narrowing_to_the_unsolved_labels_keeps_the_whole_value_gradient_and_parameters():
+    from skbce._solver import _PreconditionedObjective, change_of_variables, standardized
+
+    from ._helpers import make_objective
+
+    X, Y = _data(n_labels=5)
+    objective = make_objective(X, Y, (), "identity", 1.0)
+    rng = np.random.default_rng(1)
+    theta = rng.normal(scale=0.3, size=objective.layout.n_params)
+    coordinates = standardized(objective)
+    change = change_of_variables(objective, theta, "lbfgs", coordinates)
+    scaled = _PreconditionedObjective(objective, change, coordinates, 5)
+    u = change.to_u(theta)
+    scaled(u)  # the point the solver stands at
+    keep = np.array([1, 3, 4])
+    narrowed = scaled.narrow(keep)
+    columns = np.ascontiguousarray(u.reshape(-1, 5)[:, keep]).ravel()
+    assert_allclose(narrowed, columns)
+    assert_allclose(scaled.theta(narrowed), theta, rtol=1e-10)
+    # Later points: the value is the whole objective's, the gradient its kept columns'.
+    step = np.zeros_like(u).reshape(-1, 5)
+    step[:, keep] = rng.normal(scale=0.1, size=(step.shape[0], 3))
+    moved = u + step.ravel()
+    whole_value, whole_gradient = _PreconditionedObjective(
+        objective, change, coordinates, 5)(moved)
+    moved_columns = np.ascontiguousarray(moved.reshape(-1, 5)[:, keep]).ravel()
+    part_value, part_gradient = scaled(moved_columns)
+    assert part_value == pytest.approx(whole_value, rel=1e-12)
+    assert_allclose(part_gradient, whole_gradient.reshape(-1, 5)[:, keep].ravel(), rtol=1e-10)
+    assert_allclose(scaled.theta(moved_columns), change.to_theta(moved), rtol=1e-10)
+
+
+def test_labels_solved_early_leave_the_solve_and_every_label_passes_the_test():
+    # Labels of very different difficulty: the easy ones are solved long
+    # before the hard ones; at the end each label's gradient, in the test's
+    # coordinates, is still below tol.
+    from skbce._solver import standardized
+
+    from ._helpers import make_objective
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 8)) * np.geomspace(0.3, 3, 8)
+    scale = np.geomspace(0.1, 10, 12)
+    Y = (X @ (rng.normal(size=(8, 12)) * scale) + rng.normal(size=(400, 12)) > 0).astype(int)
+    clf = _fit(X, Y, alpha=1e-3)
+    objective = make_objective(X, Y, (), "identity", 1e-3)
+    theta = objective.layout.pack(clf.coefs_, clf.intercepts_)
+    _, gradient = objective.loss_gradient(theta)
+    per_label = 12 * standardized(objective).gradient_to_u(gradient)
+    assert np.abs(per_label).max() < clf.tol
+    assert np.abs(per_label).max() > 0
