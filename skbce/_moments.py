@@ -67,6 +67,41 @@ def weighted_scatter(rows, weight, mean):
     return scatter
 
 
+def weighted_centred_product(rows, weight, mean, scale, vectors):
+    """``sum_n w_n z_n z_n^T vectors`` for ``z_n = (x_n - mean) / scale``, in float64.
+
+    The weighted scatter of the standardized rows times a few vectors, with
+    no ``d x d`` matrix: two products with ``rows``. Dense rows are centred
+    block by block (a large offset does not cancel); sparse rows use
+    ``X v - mean . v``, as centring would densify them.
+
+    Parameters
+    ----------
+    rows : {ndarray, sparse matrix} of shape (n_rows, n_features)
+    weight : ndarray of shape (n_rows,)
+    mean, scale : ndarray of shape (n_features,)
+        ``scale`` positive.
+    vectors : ndarray of shape (n_features, p)
+
+    Returns
+    -------
+    ndarray of shape (n_features, p)
+    """
+    scaled = vectors / scale[:, None]
+    if sparse.issparse(rows):
+        projected = np.asarray(rows @ scaled) - mean @ scaled
+        projected *= weight[:, None]
+        product = np.asarray(rows.T @ projected) - np.outer(mean, projected.sum(axis=0))
+        return product / scale[:, None]
+    product = np.zeros(vectors.shape)
+    for block in _row_blocks(rows):
+        centred = rows[block] - mean  # float64
+        projected = centred @ scaled
+        projected *= weight[block, None]
+        product += centred.T @ projected
+    return product / scale[:, None]
+
+
 def _row_blocks(rows):
     block_rows = max(1, _BLOCK_VALUES // max(rows.shape[1], 1))
     return [slice(start, start + block_rows) for start in range(0, rows.shape[0], block_rows)]

@@ -18,7 +18,12 @@ import numpy as np
 from scipy import sparse
 
 from ._loss import BLOCK_BYTES, SINGLE_THREAD_BLOCK_BYTES, hessian_weights, loss_gradient
-from ._moments import weighted_centred_squares, weighted_scatter, weighted_sum
+from ._moments import (
+    weighted_centred_product,
+    weighted_centred_squares,
+    weighted_scatter,
+    weighted_sum,
+)
 from ._network import ParameterLayout, allocate_activations, backward, forward
 from ._penalty import L2Penalty
 from ._threads import runs_on_one_thread
@@ -70,6 +75,12 @@ class Objective(Protocol):
 
     def feature_covariance(self, stride):
         """Return the loss-weighted mean and covariance of every ``stride``-th row."""
+
+    def correlation_product(self, vectors, stride):
+        """Return the feature correlation of every ``stride``-th row times ``vectors``."""
+
+    def for_outputs(self, outputs):
+        """Return the linear model's objective of the outputs ``outputs`` alone."""
 
 
 class BlockLoss:
@@ -271,6 +282,12 @@ def weighted_sum_kernel(block, stride):
     return weighted_sum(rows, row_weight), float(row_weight.sum())
 
 
+def correlation_product_kernel(block, stride, mean, scale, vectors):
+    """``sum_n a_n z_n z_n^T vectors`` over the strided rows, ``z_n = (x_n - mean) / scale``."""
+    rows, row_weight = _strided_rows(block, stride)
+    return weighted_centred_product(rows, row_weight, mean, scale, vectors)
+
+
 def scatter_kernel(block, stride, mean):
     """``sum_n a_n (x_n - mean)(x_n - mean)^T`` over the strided rows."""
     rows, row_weight = _strided_rows(block, stride)
@@ -334,6 +351,32 @@ class BCEObjective:
         return float(value), gradient
 
     __call__ = loss_gradient
+
+    def correlation_product(self, vectors, stride):
+        """Return the loss-weighted feature correlation of the strided rows times ``vectors``.
+
+        The features are standardized by their moments over all rows
+        (:meth:`feature_moments`); a constant feature counts as one of unit
+        scale. Two products with the rows: no ``d x d`` matrix is formed.
+
+        Parameters
+        ----------
+        vectors : ndarray of shape (n_features, p)
+        stride : int
+
+        Returns
+        -------
+        ndarray of shape (n_features, p)
+        """
+        mean, variance = self.feature_moments()
+        scale = np.sqrt(variance)
+        scale[~(scale > 0)] = 1.0
+        _, total = self.rows.map_reduce(weighted_sum_kernel, stride)
+        if total <= 0:  # the stride missed every weighted row: use them all
+            stride = 1
+            _, total = self.rows.map_reduce(weighted_sum_kernel, stride)
+        return self.rows.map_reduce(
+            correlation_product_kernel, stride, mean, scale, vectors) / total
 
     def for_outputs(self, outputs):
         """The linear model's objective of the outputs ``outputs`` (indices) alone.

@@ -16,10 +16,14 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._lbfgs import minimize_lbfgs
 from ._preconditioner import (
+    LeadingDirections,
     centred_diagonal_map,
     covariance_is_affordable,
     covariance_stride,
     feature_basis,
+    leading_directions,
+    low_rank_jacobi_map,
+    low_rank_size,
     scaled_preconditioner,
     standardized_coordinates,
 )
@@ -276,18 +280,26 @@ def standardized(objective):
 
 
 def covariance_basis(objective, solver="lbfgs"):
-    """The expensive, penalty-free part of the covariance map, or ``None`` when not used.
+    """The expensive, penalty-free part of the linear model's map, or ``None`` when not used.
 
-    A regularization path computes it once for its rows and passes it to
-    every :func:`solve` (the ``basis`` argument): only the cheap per-output
-    scaling then depends on the penalty.
+    A :class:`FeatureBasis` (the full covariance map) when it is affordable,
+    else :class:`LeadingDirections` of the feature correlation (the
+    low-rank map) when :func:`low_rank_size` allows some, else ``None``
+    (the centred diagonal map). A regularization path computes it once for
+    its rows and passes it to every :func:`solve` (the ``basis`` argument):
+    only the cheap per-output scaling then depends on the penalty.
     """
     layout = objective.layout
     if solver != "lbfgs" or layout.n_layers != 1 or objective.feature_moments() is None:
         return None
-    if not covariance_is_affordable(objective.n_samples, objective.n_features,
-                                    layout.layer_sizes[-1], objective.stored_values):
-        return None
+    n, d = objective.n_samples, objective.n_features
+    if not covariance_is_affordable(n, d, layout.layer_sizes[-1], objective.stored_values):
+        rank = low_rank_size(n, d, objective.stored_values)
+        if not rank:
+            return None
+        stride = covariance_stride(n, d)
+        return leading_directions(
+            lambda vectors: objective.correlation_product(vectors, stride), d, rank)
     mean, covariance = objective.feature_covariance(
         covariance_stride(objective.n_samples, objective.n_features)
     )
@@ -300,8 +312,11 @@ def change_of_variables(objective, theta0, solver, coordinates, basis=None):
 
     The linear model under L-BFGS gets the feature-covariance map when it
     is affordable (:func:`skbce._preconditioner.covariance_is_affordable`),
-    else the centred diagonal of its Hessian; an MLP and Newton-CG work in
-    the standardized ``coordinates``. ``basis`` is a :func:`covariance_basis`
+    else the centred diagonal of its Hessian with the leading correlation
+    directions whitened when they are cheap to apply
+    (:func:`skbce._preconditioner.low_rank_size`), else the centred
+    diagonal alone; an MLP and Newton-CG work in the standardized
+    ``coordinates``. ``basis`` is a :func:`covariance_basis`
     of the same rows, computed earlier.
     """
     layout = objective.layout
@@ -312,6 +327,9 @@ def change_of_variables(objective, theta0, solver, coordinates, basis=None):
     curvature = objective.curvature_per_output(theta0)
     if basis is None:
         basis = covariance_basis(objective, solver)
+    if isinstance(basis, LeadingDirections):
+        return low_rank_jacobi_map(layout, moments, curvature, strength,
+                                   basis.directions, basis.eigenvalues)
     if basis is not None:
         return scaled_preconditioner(layout, basis, curvature, strength)
     return centred_diagonal_map(layout, moments, curvature, strength)

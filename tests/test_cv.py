@@ -56,7 +56,8 @@ def test_choice_equals_a_brute_force_grid(data):
 
 def test_path_stops_once_the_score_has_turned(data):
     X, Y = data
-    cv = quiet(BCEMultiLabelClassifierCV(alphas=np.logspace(4, -4, 30), cv=3), X, Y)
+    cv = quiet(BCEMultiLabelClassifierCV(alphas=np.logspace(4, -4, 30), cv=3, random_state=0),
+               X, Y)
     reached = ~np.isnan(cv.scores_).any(axis=0)
     best = int(np.argmax(np.where(reached, cv.scores_.mean(axis=0), -np.inf)))
     assert np.isnan(cv.scores_[:, -1]).all()  # the weakest strengths never fitted
@@ -114,12 +115,12 @@ def test_per_label_strengths_follow_each_label_with_shrinkage(data):
 def test_warns_when_the_best_alpha_is_at_an_edge(data):
     X, Y = data
     with pytest.warns(UserWarning, match="strongest of alphas_"):
-        BCEMultiLabelClassifierCV(alphas=[1e-2, 1e-3, 1e-4], cv=3).fit(X, Y[:, 2])
+        BCEMultiLabelClassifierCV(alphas=[1e-2, 1e-3, 1e-4], cv=3, random_state=0).fit(X, Y[:, 2])
     with pytest.warns(UserWarning, match="weakest of alphas_"):
-        BCEMultiLabelClassifierCV(alphas=[1e6, 1e5, 1e4], cv=3).fit(X, Y[:, 0])
+        BCEMultiLabelClassifierCV(alphas=[1e6, 1e5, 1e4], cv=3, random_state=0).fit(X, Y[:, 0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=3).fit(X, Y[:, 0])
+        BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=3, random_state=0).fit(X, Y[:, 0])
 
 
 @pytest.mark.parametrize("per_label", [False, True])

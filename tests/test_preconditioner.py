@@ -8,12 +8,17 @@ from numpy.testing import assert_allclose
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
+from skbce._moments import weighted_centred_product
 from skbce._preconditioner import (
     CentredScaling,
     CovariancePreconditioner,
+    LowRankJacobiMap,
     centred_diagonal_map,
     covariance_is_affordable,
     covariance_stride,
+    leading_directions,
+    low_rank_jacobi_map,
+    low_rank_size,
 )
 from skbce._solver import change_of_variables, minimize_in, standardized
 
@@ -45,6 +50,15 @@ def _diagonal_map(objective, theta):
         objective.layout, objective.feature_moments(), objective.curvature_per_output(theta),
         objective.penalty.output_strength,
     )
+
+
+def _low_rank_map(objective, theta, rank=2):
+    """The low-rank Jacobi map of the linear model at ``theta``, ``rank`` directions."""
+    found = leading_directions(lambda v: objective.correlation_product(v, 1),
+                               objective.n_features, rank)
+    return low_rank_jacobi_map(
+        objective.layout, objective.feature_moments(), objective.curvature_per_output(theta),
+        objective.penalty.output_strength, found.directions, found.eigenvalues)
 
 
 def _start(objective, seed=0):
@@ -172,7 +186,114 @@ def test_cheap_products_or_many_features_fall_back_to_the_centred_diagonal_map()
     rng = np.random.default_rng(6)
     X, Y = rng.normal(size=(40, 1100)), (rng.random((40, 2)) < 0.5).astype(float)
     objective = _objective(X, Y)
+    # Too few rows for the low-rank map to pay (its cost would exceed the products').
+    assert low_rank_size(40, 1100) == 0
     assert isinstance(_change(objective, _start(objective)), CentredScaling)
+
+
+def test_many_dense_features_get_the_low_rank_map_sparse_text_does_not():
+    assert low_rank_size(1200, 1100) == 64
+    assert low_rank_size(5000, 2000) == 64
+    assert low_rank_size(1200, 600, stored=180_000) == 37  # a quarter of the products' cost
+    assert low_rank_size(5000, 2000, stored=250_000) == 0  # sparse text: cheap products
+    assert low_rank_size(1000, 1100) == 0  # fewer samples than features
+    X, Y = _factor_features(np.random.default_rng(8), n_samples=1200, n_features=1100)
+    objective = _objective(X, Y)
+    assert isinstance(_change(objective, _start(objective)), LowRankJacobiMap)
+
+
+def _factor_features(rng, n_samples, n_features, n_factors=5, n_outputs=3):
+    """Features driven by a few strong factors, far apart in scale, with an offset.
+
+    The labels depend on the factors with noise: not separable.
+    """
+    latent = rng.normal(size=(n_samples, n_factors))
+    X = latent @ rng.normal(size=(n_factors, n_features)) + 0.3 * rng.normal(
+        size=(n_samples, n_features))
+    X = X * np.geomspace(0.1, 10, n_features) + 5.0
+    logits = latent @ rng.normal(size=(n_factors, n_outputs)) + rng.normal(
+        size=(n_samples, n_outputs))
+    return X, (logits > 0).astype(float)
+
+
+@pytest.mark.parametrize("sparse_x", [False, True], ids=["dense", "sparse"])
+def test_low_rank_map_gradient_and_inverse(sparse_x):
+    # Built directly: the map of a small problem, 4 leading directions.
+    rng = np.random.default_rng(9)
+    X, Y = _factor_features(rng, 200, 12)
+    if sparse_x:
+        X = sparse.csr_matrix(np.where(rng.random(X.shape) < 0.3, X, 0.0))
+    objective = _objective(X, Y)
+    theta = _start(objective)
+    found = leading_directions(lambda v: objective.correlation_product(v, 1), 12, 4)
+    change = low_rank_jacobi_map(
+        objective.layout, objective.feature_moments(), objective.curvature_per_output(theta),
+        objective.penalty.output_strength, found.directions, found.eigenvalues)
+    u = _start(objective, seed=3)
+    assert_allclose(change.to_u(change.to_theta(u)), u, atol=1e-10)
+    numeric = five_point_gradient(lambda v: objective(change.to_theta(v))[0], u, step=1e-3)
+    analytic = change.gradient_to_u(objective(change.to_theta(u))[1])
+    assert relative_error(analytic, numeric) < 1e-6
+
+
+def test_leading_directions_are_the_top_eigenpairs():
+    rng = np.random.default_rng(10)
+    basis, _ = np.linalg.qr(rng.normal(size=(80, 80)))
+    values = np.concatenate([[50.0, 20.0, 10.0, 5.0], np.geomspace(1.0, 0.01, 76)])
+    matrix = basis @ np.diag(values) @ basis.T
+    found = leading_directions(lambda v: matrix @ v, 80, 4)
+    assert_allclose(found.eigenvalues, values[:4], rtol=1e-3)
+    # Each direction is its eigenvector, up to sign.
+    assert_allclose(np.abs(np.sum(found.directions * basis[:, :4], axis=0)), 1.0, atol=1e-3)
+
+
+def test_centred_product_is_the_weighted_correlation_times_the_vectors():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(400, 5)) * [1.0, 1e-3, 1e3, 1.0, 2.0] + [1e5, 0.0, -5.0, 2.0, 0.0]
+    X[:, 4] *= rng.random(400) < 0.2  # mostly zero, as in sparse rows
+    weight = rng.uniform(0.0, 2.0, 400)
+    mean = np.average(X, axis=0, weights=weight)
+    scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=weight))
+    vectors = rng.normal(size=(5, 3))
+    centred = (X - mean) / scale
+    expected = centred.T @ (weight[:, None] * (centred @ vectors))
+    assert_allclose(weighted_centred_product(X, weight, mean, scale, vectors), expected,
+                    rtol=1e-9)
+    # Sparse rows use the uncentred formula: exact where the mean is small.
+    columns = [1, 3, 4]
+    assert_allclose(
+        weighted_centred_product(sparse.csr_matrix(X[:, columns]), weight, mean[columns],
+                                 scale[columns], vectors[columns]),
+        centred[:, columns].T @ (weight[:, None] * (centred[:, columns] @ vectors[columns])),
+        rtol=1e-9,
+    )
+
+
+def test_low_rank_map_cuts_the_iterations_of_many_correlated_features():
+    # The fast path against the plain one: the same optimum as the centred
+    # diagonal map, in several times fewer iterations.
+    # A few labels: the d x d covariance map would cost more than the fit.
+    X, Y = _factor_features(np.random.default_rng(12), n_samples=600, n_features=600,
+                            n_outputs=2)
+    objective = _objective(X, Y)
+    theta0 = np.zeros(objective.layout.n_params)
+    units = standardized(objective)
+    options = {"solver": "lbfgs", "max_fun": 30000, "tol": 1e-5, "verbose": 0}
+    change = _change(objective, theta0)
+    assert isinstance(change, LowRankJacobiMap)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        low_rank = minimize_in(objective, theta0, change, units, max_iter=1000, **options)
+        diagonal = minimize_in(objective, theta0, _diagonal_map(objective, theta0), units,
+                               max_iter=10000, **options)
+    assert low_rank.value == pytest.approx(diagonal.value, rel=1e-4)
+
+    def proba(theta):
+        (coef,), (intercept,) = objective.layout.unpack(theta)
+        return 1 / (1 + np.exp(-(X @ coef + intercept)))
+
+    assert_allclose(proba(low_rank.theta), proba(diagonal.theta), atol=2e-3)
+    assert low_rank.n_iter * 2 <= diagonal.n_iter, (low_rank.n_iter, diagonal.n_iter)
 
 
 def test_correlated_features_cost_few_iterations():
@@ -197,7 +318,7 @@ def test_correlated_features_cost_few_iterations():
     assert rotated.n_iter * 3 <= diagonal.n_iter, (rotated.n_iter, diagonal.n_iter)
 
 
-@pytest.mark.parametrize("kind", ["covariance", "diagonal", "standardized"])
+@pytest.mark.parametrize("kind", ["covariance", "low-rank", "diagonal", "standardized"])
 def test_a_map_restricted_to_some_outputs_is_those_columns_of_the_whole_map(kind):
     # The linear model's labels are separate problems: the solver drops the
     # solved ones and maps the others with the restricted map.
@@ -205,7 +326,7 @@ def test_a_map_restricted_to_some_outputs_is_those_columns_of_the_whole_map(kind
     X, Y = _correlated(rng, n_outputs=5)
     objective = _objective(X, Y)
     theta = _start(objective)
-    change = {"covariance": _change, "diagonal": _diagonal_map,
+    change = {"covariance": _change, "diagonal": _diagonal_map, "low-rank": _low_rank_map,
               "standardized": lambda o, t: standardized(o)}[kind](objective, theta)
     outputs = np.array([4, 1, 2])
     restricted = change.for_outputs(outputs)
