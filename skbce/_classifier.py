@@ -146,12 +146,12 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         the parameters of the best held-out score are kept and their
         strength is ``alpha_``. Early stopping alone regularizes L-BFGS
         weakly (its first steps are long, and the held-out minimum comes
-        after a few iterations); the chosen penalty gave a lower test BCE
-        than ``early_stopping=True`` and than ``MLPClassifier((64,),
-        early_stopping=True)`` on six multi-label sets
-        (``benchmarks/mlp_defaults.py``), for a fit 2 to 7 times as long as
-        with ``True``: typically four to six fits, each shorter than a fit
-        from the random start. With ``"auto"``, ``alpha`` is the weakest
+        after a few iterations); on six multi-label sets the chosen penalty
+        gave a lower test BCE than ``MLPClassifier((64,),
+        early_stopping=True)`` on all and than ``early_stopping=True`` on
+        five (equal on the sixth), for a fit 1.8 to 6.8 times as long as
+        with ``True`` (``benchmarks/mlp_defaults.py``): three to
+        seven warm-started fits. With ``"auto"``, ``alpha`` is the weakest
         strength considered; ``alpha=0`` fits no path. Early stopping costs
         one forward pass over the held-out rows per iteration and those
         rows' part in the fit.
