@@ -190,8 +190,9 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         Print the refit's progress.
     early_stopping : "auto" or bool, default="auto"
         Early stopping of the refit, as in :class:`BCEMultiLabelClassifier`
-        (``"auto"``: networks only). The fits along the path run to ``10 *
-        tol`` without it: their held-out fold is the score.
+        (``"auto"``: networks only), at the chosen ``alpha_``: the refit
+        does not choose a penalty on its held-out rows. The fits along the
+        path run to ``10 * tol`` without it: their held-out fold is the score.
     validation_fraction : float in (0, 1), default=0.1
         Share of the rows the refit holds out for early stopping.
     n_iter_no_change : int, default=10

@@ -118,11 +118,15 @@ class FitProblem:
         intercepts of the model with no weights.
     pos_weight : ndarray of shape (n_outputs,) or None
         The positive weights used in the loss.
+    alpha_unit : float
+        The penalty strength of ``alpha = 1``, ``1 / (K sum w)``: ``alpha``
+        in the estimator's units is ``alpha_unit * alpha`` in the objective's.
     """
 
     objective: BCEObjective
     prior: np.ndarray
     pos_weight: np.ndarray | None
+    alpha_unit: float = 1.0
 
 
 def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothing):
@@ -159,11 +163,13 @@ def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothin
     )
     rows.fold(fold_coefficients, pos_weight, label_smoothing, statistics.loss_weight)
     layout = ParameterLayout((rows.n_features, *hidden, n_outputs))
-    penalty = L2Penalty(layout, np.asarray(alpha) / (n_outputs * statistics.loss_weight))
+    alpha_unit = 1.0 / (n_outputs * statistics.loss_weight)
+    penalty = L2Penalty(layout, np.asarray(alpha) * alpha_unit)
     return FitProblem(
         objective=BCEObjective(rows, layout, activation, penalty),
         prior=logit_of_mean(smoothed_positive, statistics.observed),
         pos_weight=pos_weight,
+        alpha_unit=alpha_unit,
     )
 
 
