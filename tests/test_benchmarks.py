@@ -34,3 +34,14 @@ def test_benchmark_script_rejects_unknown_section():
     )
     assert result.returncode != 0
     assert "unknown sections" in result.stderr
+
+
+def test_maps_script_quick_run_compares_the_chosen_map_with_the_diagonal_one():
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT.parent / "maps.py"), "--quick"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    for name in ("factors-20", "factors-200", "separable", "LowRankJacobiMap",
+                 "CentredScaling", "time / diagonal"):
+        assert name in result.stdout
