@@ -11,8 +11,8 @@ prints setup time, fit time, iterations and the objective reached:
   features (plus noise) and 40 labels (sampled: not separable);
 - ``factors-200``: the same with 200 factors, a slowly decaying spectrum;
 - ``separable``: 5 factors, 1,100 features, 3 labels that are a sign of the
-  factors (separable), the case where maps built from the starting
-  curvature lose.
+  factors (separable): the curvature collapses during the fit, and a map
+  built from the start's can lose there (benchmarks/README.md has a case).
 
 Run ``python benchmarks/maps.py [--quick]``; one BLAS thread.
 """
