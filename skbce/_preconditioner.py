@@ -140,7 +140,65 @@ def _output_layout(layout, outputs):
     return ParameterLayout((layout.layer_sizes[0], len(outputs)))
 
 
-class CovariancePreconditioner:
+class _CentredWeightMap:
+    """A linear model's map ``W = T_W(V)``, ``b = s_b * v_b - W^T mu``.
+
+    The intercepts are measured on centred features, which decouples them
+    from the weights; a subclass gives the weights' map ``T_W`` (per output
+    column), its inverse and its transpose.
+    """
+
+    def __init__(self, layout, mean, intercept_scale, shape):
+        self.layout = layout
+        self.mean = mean
+        self.intercept_scale = intercept_scale
+        self._buffer = np.empty(shape)
+
+    def _weights(self, v, out):
+        """Write ``T_W(v)`` into ``out``."""
+        raise NotImplementedError
+
+    def _weights_inverse(self, coef, out):
+        """Write ``T_W^-1(coef)`` into ``out``."""
+        raise NotImplementedError
+
+    def _weights_transpose(self, gradient, out):
+        """Write ``T_W^T gradient`` into ``out`` (``gradient`` may be overwritten)."""
+        raise NotImplementedError
+
+    def to_theta(self, u):
+        """Return ``theta`` for the solver's variables ``u``."""
+        (v,), (v_intercept,) = self.layout.unpack(u)
+        theta = np.empty(self.layout.n_params)
+        (coef,), (intercept,) = self.layout.unpack(theta)
+        self._weights(v, coef)
+        np.multiply(self.intercept_scale, v_intercept, out=intercept)
+        intercept -= self.mean @ coef
+        return theta
+
+    def to_u(self, theta):
+        """Return the solver's variables for ``theta``."""
+        (coef,), (intercept,) = self.layout.unpack(np.asarray(theta, dtype=np.float64))
+        u = np.empty(self.layout.n_params)
+        (v,), (v_intercept,) = self.layout.unpack(u)
+        self._weights_inverse(coef, v)
+        v_intercept[...] = (intercept + self.mean @ coef) / self.intercept_scale
+        return u
+
+    def gradient_to_u(self, gradient):
+        """Return the gradient with respect to ``u`` from the one for ``theta``."""
+        (grad_coef,), (grad_intercept,) = self.layout.unpack(gradient)
+        out = np.empty(self.layout.n_params)
+        (v,), (v_intercept,) = self.layout.unpack(out)
+        # d/dW at fixed b~ is dJ/dW - mu (dJ/db)^T; then the chain rule through T_W.
+        np.multiply(self.mean[:, None], grad_intercept, out=self._buffer)
+        np.subtract(grad_coef, self._buffer, out=self._buffer)
+        self._weights_transpose(self._buffer, v)
+        np.multiply(grad_intercept, self.intercept_scale, out=v_intercept)
+        return out
+
+
+class CovariancePreconditioner(_CentredWeightMap):
     """``W = basis (S * V)``, ``b = b~ - W^T mu`` for the linear model.
 
     Parameters
@@ -158,47 +216,22 @@ class CovariancePreconditioner:
     """
 
     def __init__(self, layout, mean, basis, coef_scale, intercept_scale):
-        self.layout = layout
-        self.mean = mean
+        super().__init__(layout, mean, intercept_scale, coef_scale.shape)
         self.basis = basis
         self.coef_scale = coef_scale
-        self.intercept_scale = intercept_scale
-        self._buffer = np.empty(coef_scale.shape)
 
-    def to_theta(self, u):
-        """Return ``theta`` for the solver's variables ``u``."""
-        (v,), (v_intercept,) = self.layout.unpack(u)
-        theta = np.empty(self.layout.n_params)
-        (coef,), (intercept,) = self.layout.unpack(theta)
+    def _weights(self, v, out):
         np.multiply(self.coef_scale, v, out=self._buffer)
-        np.matmul(self.basis, self._buffer, out=coef)
-        np.multiply(self.intercept_scale, v_intercept, out=intercept)
-        intercept -= self.mean @ coef
-        return theta
+        np.matmul(self.basis, self._buffer, out=out)
 
-    def to_u(self, theta):
-        """Return the solver's variables for ``theta``."""
-        (coef,), (intercept,) = self.layout.unpack(np.asarray(theta, dtype=np.float64))
-        u = np.empty(self.layout.n_params)
-        (v,), (v_intercept,) = self.layout.unpack(u)
+    def _weights_inverse(self, coef, out):
         # The linear model's start has no weights: no d x d solve needed.
-        v[...] = np.linalg.solve(self.basis, coef) if coef.any() else 0.0
-        v /= self.coef_scale
-        v_intercept[...] = (intercept + self.mean @ coef) / self.intercept_scale
-        return u
+        out[...] = np.linalg.solve(self.basis, coef) if coef.any() else 0.0
+        out /= self.coef_scale
 
-    def gradient_to_u(self, gradient):
-        """Return the gradient with respect to ``u`` from the one for ``theta``."""
-        (grad_coef,), (grad_intercept,) = self.layout.unpack(gradient)
-        out = np.empty(self.layout.n_params)
-        (v,), (v_intercept,) = self.layout.unpack(out)
-        # d/dW at fixed b~ is dJ/dW - mu (dJ/db)^T; then the chain rule through the map.
-        np.multiply(self.mean[:, None], grad_intercept, out=self._buffer)
-        np.subtract(grad_coef, self._buffer, out=self._buffer)
-        np.matmul(self.basis.T, self._buffer, out=v)
-        v *= self.coef_scale
-        np.multiply(grad_intercept, self.intercept_scale, out=v_intercept)
-        return out
+    def _weights_transpose(self, gradient, out):
+        np.matmul(self.basis.T, gradient, out=out)
+        out *= self.coef_scale
 
     def for_outputs(self, outputs):
         """The map restricted to the outputs ``outputs`` (indices)."""
@@ -208,7 +241,7 @@ class CovariancePreconditioner:
         )
 
 
-class LowRankJacobiMap:
+class LowRankJacobiMap(_CentredWeightMap):
     """``W = J^-1 * (M V)``, ``b = s_b * v_b - W^T mu``, for the linear model.
 
     ``J`` is the square root of the Hessian's diagonal (the centred Jacobi
@@ -236,13 +269,10 @@ class LowRankJacobiMap:
     """
 
     def __init__(self, layout, mean, jacobi, directions, direction_scale, intercept_scale):
-        self.layout = layout
-        self.mean = mean
+        super().__init__(layout, mean, intercept_scale, jacobi.shape)
         self.jacobi = jacobi
         self.directions = directions
         self.direction_scale = direction_scale
-        self.intercept_scale = intercept_scale
-        self._buffer = np.empty(jacobi.shape)
 
     def _whiten(self, matrix, power, out):
         """``out = (I + E (Sigma^power - 1) E^T) matrix``."""
@@ -252,38 +282,16 @@ class LowRankJacobiMap:
         out += matrix
         return out
 
-    def to_theta(self, u):
-        """Return ``theta`` for the solver's variables ``u``."""
-        (v,), (v_intercept,) = self.layout.unpack(u)
-        theta = np.empty(self.layout.n_params)
-        (coef,), (intercept,) = self.layout.unpack(theta)
-        self._whiten(v, 1, coef)
-        coef /= self.jacobi
-        np.multiply(self.intercept_scale, v_intercept, out=intercept)
-        intercept -= self.mean @ coef
-        return theta
+    def _weights(self, v, out):
+        self._whiten(v, 1, out)
+        out /= self.jacobi
 
-    def to_u(self, theta):
-        """Return the solver's variables for ``theta``."""
-        (coef,), (intercept,) = self.layout.unpack(np.asarray(theta, dtype=np.float64))
-        u = np.empty(self.layout.n_params)
-        (v,), (v_intercept,) = self.layout.unpack(u)
-        self._whiten(coef * self.jacobi, -1, v)
-        v_intercept[...] = (intercept + self.mean @ coef) / self.intercept_scale
-        return u
+    def _weights_inverse(self, coef, out):
+        self._whiten(coef * self.jacobi, -1, out)
 
-    def gradient_to_u(self, gradient):
-        """Return the gradient with respect to ``u`` from the one for ``theta``."""
-        (grad_coef,), (grad_intercept,) = self.layout.unpack(gradient)
-        out = np.empty(self.layout.n_params)
-        (v,), (v_intercept,) = self.layout.unpack(out)
-        # d/dW at fixed b~ is dJ/dW - mu (dJ/db)^T; then the chain rule (M symmetric).
-        np.multiply(self.mean[:, None], grad_intercept, out=self._buffer)
-        np.subtract(grad_coef, self._buffer, out=self._buffer)
-        self._buffer /= self.jacobi
-        self._whiten(self._buffer, 1, v)
-        np.multiply(grad_intercept, self.intercept_scale, out=v_intercept)
-        return out
+    def _weights_transpose(self, gradient, out):
+        gradient /= self.jacobi  # M is symmetric
+        self._whiten(gradient, 1, out)
 
     def for_outputs(self, outputs):
         """The map restricted to the outputs ``outputs`` (indices)."""
