@@ -213,20 +213,22 @@ class CovariancePreconditioner(_CentredWeightMap):
         ``S``.
     intercept_scale : ndarray of shape (n_outputs,)
         Scale of the centred intercepts ``b~``.
+    inverse_basis : ndarray of shape (n_features, n_features)
+        ``basis^-1`` (``Q^T F``: ``Q`` is orthogonal).
     """
 
-    def __init__(self, layout, mean, basis, coef_scale, intercept_scale):
+    def __init__(self, layout, mean, basis, coef_scale, intercept_scale, inverse_basis):
         super().__init__(layout, mean, intercept_scale, coef_scale.shape)
         self.basis = basis
         self.coef_scale = coef_scale
+        self.inverse_basis = inverse_basis
 
     def _weights(self, v, out):
         np.multiply(self.coef_scale, v, out=self._buffer)
         np.matmul(self.basis, self._buffer, out=out)
 
     def _weights_inverse(self, coef, out):
-        # The linear model's start has no weights: no d x d solve needed.
-        out[...] = np.linalg.solve(self.basis, coef) if coef.any() else 0.0
+        np.matmul(self.inverse_basis, coef, out=out)
         out /= self.coef_scale
 
     def _weights_transpose(self, gradient, out):
@@ -238,6 +240,7 @@ class CovariancePreconditioner(_CentredWeightMap):
         return CovariancePreconditioner(
             _output_layout(self.layout, outputs), self.mean, self.basis,
             np.ascontiguousarray(self.coef_scale[:, outputs]), self.intercept_scale[outputs],
+            self.inverse_basis,
         )
 
 
@@ -558,12 +561,16 @@ class FeatureBasis:
         ``l``, floored; 0 for the constant features.
     penalty_diagonal : ndarray of shape (n_features,)
         ``d``, the penalty in the rotated coordinates per unit of strength.
+    inverse_basis : ndarray of shape (n_features, n_features)
+        ``Q^T F``, the inverse of ``basis``: a warm start's change of
+        variables is a product, not a solve.
     """
 
     mean: np.ndarray
     basis: np.ndarray
     eigenvalues: np.ndarray
     penalty_diagonal: np.ndarray
+    inverse_basis: np.ndarray
 
 
 def feature_basis(mean, covariance):
@@ -604,7 +611,8 @@ def feature_basis(mean, covariance):
     # otherwise.
     penalty_diagonal = (eigenvectors**2).T @ (1.0 / feature_scale**2)
     return FeatureBasis(
-        mean, eigenvectors / feature_scale[:, None], eigenvalues, penalty_diagonal
+        mean, eigenvectors / feature_scale[:, None], eigenvalues, penalty_diagonal,
+        np.ascontiguousarray((eigenvectors * feature_scale[:, None]).T),
     )
 
 
@@ -637,6 +645,7 @@ def scaled_preconditioner(layout, basis, per_output, l2):
         basis.basis,
         1.0 / np.sqrt(curvature),
         1.0 / np.sqrt(intercept_curvature),
+        basis.inverse_basis,
     )
 
 
