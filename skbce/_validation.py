@@ -539,7 +539,12 @@ def encode_targets(y, missing_labels="error", dtype=np.float64):
     return _encode_2d(y, columns, missing_labels, dtype)
 
 
-def _as_1d_or_2d(y, input_name):
+def _as_1d_or_2d(y, input_name, warn_column=True):
+    """``y`` as a 1-D or 2-D array; a single column becomes 1-D.
+
+    ``fit`` warns about the single column as scikit-learn estimators do; a
+    metric does not (a one-label indicator matrix is a valid ``y_true``).
+    """
     y, columns = target_array(y, input_name)
     if y.ndim == 0 or y.ndim > 2:
         raise ValueError(
@@ -547,7 +552,8 @@ def _as_1d_or_2d(y, input_name):
             f"BCEMultiLabelClassifier accepts {ACCEPTED_TARGETS}."
         )
     if y.ndim == 2 and y.shape[1] == 1:
-        _column_vector_warning()
+        if warn_column:
+            _column_vector_warning()
         y, columns = y[:, 0], None
     return y, columns
 
@@ -572,7 +578,7 @@ def encode_fitted_targets(y, classes, input_name="y_true"):
     -------
     ndarray of shape (n_samples, n_outputs)
     """
-    y, columns = _as_1d_or_2d(y, input_name)
+    y, columns = _as_1d_or_2d(y, input_name, warn_column=False)
     if y.ndim == 2:
         return _encode_2d(y, columns, "ignore", np.float64, input_name)[0]
     if y.dtype.kind in "fc" and np.isinf(y).any():

@@ -189,3 +189,14 @@ def test_metric_takes_the_label_matrices_fit_takes(y_true):
 def test_metric_names_the_bad_argument(y_true, y_prob, match):
     with pytest.raises(ValueError, match=match):
         binary_cross_entropy(y_true, y_prob)
+
+
+def test_a_one_label_indicator_matrix_is_scored_without_a_warning():
+    # A (n, 1) label matrix is a valid y_true for the metric (fit warns, as
+    # scikit-learn estimators do; a metric has no shape to expect).
+    y_true = np.array([[0], [1], [1]])
+    y_prob = np.array([[0.2], [0.7], [0.6]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = binary_cross_entropy(y_true, y_prob)
+    assert value == pytest.approx(log_loss(y_true.ravel(), y_prob.ravel()))
