@@ -191,11 +191,11 @@ def test_cheap_products_or_many_features_fall_back_to_the_centred_diagonal_map()
     assert isinstance(_change(objective, _start(objective)), CentredScaling)
 
 
-def test_many_dense_features_get_the_low_rank_map_sparse_text_does_not():
+def test_many_dense_features_get_the_low_rank_map_very_sparse_rows_do_not():
     assert low_rank_size(1200, 1100) == 64
     assert low_rank_size(5000, 2000) == 64
-    assert low_rank_size(1200, 600, stored=180_000) == 37  # a quarter of the products' cost
-    assert low_rank_size(5000, 2000, stored=250_000) == 0  # sparse text: cheap products
+    assert low_rank_size(5000, 2000, stored=100_000) == 25  # the map costs the products'
+    assert low_rank_size(5000, 2000, stored=40_000) == 0  # very sparse rows: cheap products
     assert low_rank_size(1000, 1100) == 0  # fewer samples than features
     X, Y = _factor_features(np.random.default_rng(8), n_samples=1200, n_features=1100)
     objective = _objective(X, Y)
