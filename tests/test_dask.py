@@ -157,6 +157,27 @@ def test_preconditioner_reads_the_rows_the_in_memory_fit_reads(client):
     np.testing.assert_allclose(on_chunks.coef_scale, in_memory.coef_scale, rtol=1e-8)
 
 
+# The test's array is embedded in the graph (da.from_array of 11 MB).
+@pytest.mark.filterwarnings("ignore:Sending large graph")
+def test_low_rank_map_reads_the_rows_the_in_memory_fit_reads(client):
+    # More features than the covariance map takes: the correlation's leading
+    # directions come from products with the chunks, as in memory.
+    from skbce._preconditioner import LowRankJacobiMap
+    from skbce._solver import change_of_variables, standardized
+
+    X, Y = _data(n_samples=1300, n_features=1100, n_labels=2)
+    X[:, 1::2] += X[:, ::2]  # correlated pairs
+    problem, reference = _problems(BCEMultiLabelClassifier(), X, Y, chunks=333)
+    theta = np.zeros(reference.objective.layout.n_params)
+    units = standardized(reference.objective)
+    on_chunks = change_of_variables(problem.objective, theta, "lbfgs", units)
+    in_memory = change_of_variables(reference.objective, theta, "lbfgs", units)
+    assert isinstance(in_memory, LowRankJacobiMap)
+    u = np.random.RandomState(6).randn(theta.size)
+    np.testing.assert_allclose(on_chunks.to_theta(u), in_memory.to_theta(u), rtol=1e-7,
+                               atol=1e-10)
+
+
 def test_one_dimensional_targets_and_class_weight(client):
     X, Y = _data()
     y = np.where(Y[:, 0] > 0, "yes", "no")
