@@ -29,16 +29,16 @@ on the same labels). Run ``python benchmarks/cv.py [--sets yeast,CAL500]``.
 import argparse
 import time
 import warnings
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
+
+# A sibling script: run as a script, this file has benchmarks/ on sys.path.
+from run import scaled_split
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegressionCV
-from sklearn.model_selection import GridSearchCV, KFold, train_test_split
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 
 from skbce import (
     BCEMultiLabelClassifier,
@@ -46,22 +46,9 @@ from skbce import (
     bce_score,
     binary_cross_entropy,
 )
-from skbce.datasets import _default_data_home, load_arff, load_benchmark
+from skbce.datasets import _default_data_home
 
-WHOLE_FILES = ("yeast", "emotions", "CAL500")
-MULAN_SPLITS = ("scene", "medical", "delicious")
 SETS = ("yeast", "emotions", "CAL500", "scene", "medical", "delicious")
-
-
-def mulan_split(name, folder):
-    """The standard training and test files of a Mulan set; the labels are named in its xml."""
-    root = ElementTree.parse(folder / f"{name}.xml").getroot()
-    n_labels = sum(1 for element in root.iter() if element.tag.endswith("label"))
-    X_train, Y_train, _, _ = load_arff(folder / f"{name}-train.arff", n_labels,
-                                       labels_first=False)
-    X_test, Y_test, _, _ = load_arff(folder / f"{name}-test.arff", n_labels,
-                                     labels_first=False)
-    return X_train, X_test, Y_train, Y_test
 
 
 def load_set(name, folder=None):
@@ -70,22 +57,11 @@ def load_set(name, folder=None):
     Returns ``None`` when the files are absent.
     """
     folder = Path(folder) if folder is not None else _default_data_home()
-    try:
-        if name in WHOLE_FILES:
-            X, Y, _, _ = load_benchmark(name, data_home=folder)
-            X_train, X_test, Y_train, Y_test = train_test_split(
-                X, Y, test_size=0.3, random_state=0
-            )
-        else:
-            X_train, X_test, Y_train, Y_test = mulan_split(name, folder)
-    except (OSError, ValueError) as error:
-        print(f"note: {name} skipped ({type(error).__name__}: {error})")
+    data = scaled_split(folder, name)
+    if data is None:
         return None
-    scaler = MaxAbsScaler() if sparse.issparse(X_train) else StandardScaler()
-    X_train = scaler.fit_transform(X_train)
-    X_test = scaler.transform(X_test)
-    varying = (Y_train.min(axis=0) != Y_train.max(axis=0))
-    return X_train, X_test, Y_train[:, varying], Y_test[:, varying]
+    X_train, Y_train, X_test, Y_test = data
+    return X_train, X_test, Y_train, Y_test
 
 
 def timed(function, repeats):

@@ -35,40 +35,17 @@ import warnings
 import numpy as np
 
 # A sibling script: run as a script, this file has benchmarks/ on sys.path.
-from run import (
-    drop_constant_labels,
-    load_standard_split,
-    load_whole_file_split,
-    print_table,
-    scale_features,
-)
+from run import print_table, scaled_split
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skbce import BCEMultiLabelClassifier, binary_cross_entropy
 from skbce.datasets import _default_data_home
 
-WHOLE_FILES = ("yeast", "emotions", "CAL500")
-STANDARD_SPLITS = ("scene", "medical", "delicious")
 SETS = ("yeast", "emotions", "CAL500", "scene", "medical", "delicious")
 # The issue's targets hold on these; medical and delicious must not get worse.
 TARGET_SETS = ("yeast", "emotions", "CAL500", "scene")
 LINEAR_MARGIN = 0.01
-
-
-def load(name, folder):
-    """Scaled ``Xtr, Ytr, Xte, Yte`` of ``name``, or ``None`` (with a note) when absent."""
-    needed = folder / (f"{name}.xml" if name in STANDARD_SPLITS else f"{name}.arff")
-    if not needed.is_file():
-        print(f"note: {name}: {needed} not found; skipped")
-        return None
-    if name in STANDARD_SPLITS:
-        (Xtr, Ytr), (Xte, Yte) = load_standard_split(folder, name)
-    else:
-        (Xtr, Ytr), (Xte, Yte) = load_whole_file_split(folder, name)
-    Xtr, Xte = scale_features(Xtr, Xte)
-    Ytr, Yte = drop_constant_labels(Ytr, Yte)
-    return Xtr, Ytr, Xte, Yte
 
 
 def models(seed):
@@ -154,7 +131,7 @@ def main():
         return
     rows, figures = [], {}
     for name in args.sets:
-        data = load(name, folder)
+        data = scaled_split(folder, name)
         if data is None:
             continue
         set_rows, figures[name] = rows_of(name, data, run_set(data, args.seeds))

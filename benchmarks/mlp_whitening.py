@@ -56,18 +56,10 @@ def main():
           + ", ".join(str(c) for c in CHECKPOINTS) + " iterations")
     with threadpool_limits(1):
         for name in args.sets.split(","):
-            if name in bench.STANDARD_SPLITS:
-                if not (folder / f"{name}.xml").is_file():
-                    print(f"note: {name} not found in {folder}; skipped")
-                    continue
-                (X, Y), _ = bench.load_standard_split(folder, name)
-            else:
-                if not (folder / f"{name}.arff").is_file():
-                    print(f"note: {name} not found in {folder}; skipped")
-                    continue
-                (X, Y), _ = bench.load_whole_file_split(folder, name)
-            X, _ = bench.scale_features(X, X[:1])
-            Y, _ = bench.drop_constant_labels(Y, Y[:1])
+            data = bench.scaled_split(folder, name)
+            if data is None:
+                continue
+            X, Y, _, _ = data
             for label, features in (("standardized", X), ("whitened", whiten(X))):
                 curve = objective_curve(features, Y)
                 print(f"{name:9s} {label:13s} "

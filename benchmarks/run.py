@@ -335,6 +335,24 @@ def load_whole_file_split(folder, name):
     return (Xtr, Ytr), (Xte, Yte)
 
 
+def scaled_split(folder, name):
+    """Scaled ``Xtr, Ytr, Xte, Yte`` of a shared set, labels constant in training dropped.
+
+    ``name`` is a standard split (its Mulan train/test files) or a whole file
+    (shuffled 70/30 with a fixed seed). Returns ``None``, with a note, when
+    its files are absent.
+    """
+    needed = folder / (f"{name}.xml" if name in STANDARD_SPLITS else f"{name}.arff")
+    if not needed.is_file():
+        print(f"note: {name}: {needed} not found; skipped")
+        return None
+    load = load_standard_split if name in STANDARD_SPLITS else load_whole_file_split
+    (Xtr, Ytr), (Xte, Yte) = load(folder, name)
+    Xtr, Xte = scale_features(Xtr, Xte)
+    Ytr, Yte = drop_constant_labels(Ytr, Yte)
+    return Xtr, Ytr, Xte, Yte
+
+
 def scale_features(Xtr, Xte):
     """StandardScaler for dense features, MaxAbsScaler (which keeps them sparse) for sparse."""
     scaler = (MaxAbsScaler() if sparse.issparse(Xtr) else StandardScaler()).fit(Xtr)
