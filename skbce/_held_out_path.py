@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._path import score_turned
 from ._penalty import L2Penalty
 from ._solver import EarlyStopping, SolverResult, solve
 
@@ -89,11 +90,6 @@ def path_strengths(alpha, loss_weight):
     return strengths
 
 
-def _turned(scores):
-    """Whether the last ``PATIENCE`` scores (higher is better) are all below an earlier best."""
-    return len(scores) > PATIENCE and max(scores[-PATIENCE:]) < max(scores[:-PATIENCE])
-
-
 def held_out_path(objective, theta0, problem, alpha, held_out_loss, *, n_iter_no_change,
                   tol, verbose=0, start_standardized=True, **options):
     """Fit each strength of :func:`path_strengths`, early-stopped; keep the best held-out score.
@@ -145,7 +141,8 @@ def held_out_path(objective, theta0, problem, alpha, held_out_loss, *, n_iter_no
         if best is None or score > best[0]:
             best = score, i, result.theta
         theta = result.theta  # the next, stronger, strength starts from here
-        if _turned(scores):
+        # The first strength is the user's: a fall right after it is a turn.
+        if score_turned(scores, PATIENCE, after_improvement=False):
             break
     _, index, theta = best
     objective.penalty = L2Penalty(objective.layout, np.asarray(alphas[index]) * problem.alpha_unit)

@@ -76,8 +76,8 @@ class Objective(Protocol):
     def feature_covariance(self, stride):
         """Return the loss-weighted mean and covariance of every ``stride``-th row."""
 
-    def correlation_product(self, vectors, stride):
-        """Return the feature correlation of every ``stride``-th row times ``vectors``."""
+    def correlation_operator(self, stride):
+        """Return ``vectors -> C vectors`` for the feature correlation of the strided rows."""
 
     def for_outputs(self, outputs):
         """Return the linear model's objective of the outputs ``outputs`` alone."""
@@ -294,6 +294,16 @@ def scatter_kernel(block, stride, mean):
     return weighted_scatter(rows, row_weight, mean)
 
 
+def _penalized_loss_gradient(rows, layout, activation, penalty, theta, outputs=None):
+    """The loss summed over the blocks of ``rows`` plus the penalty, and its float64 gradient.
+
+    With ``outputs``, the loss of those outputs alone (``layout`` their linear model's).
+    """
+    value, gradient = rows.map_reduce(loss_gradient_kernel, layout, activation, theta, outputs)
+    value = penalty.loss_gradient(theta, value, gradient)
+    return float(value), gradient
+
+
 class BCEObjective:
     r"""Regularized BCE of a linear model or MLP, as a function of ``theta``.
 
@@ -343,40 +353,39 @@ class BCEObjective:
         value : float
         gradient : ndarray of shape (n_params,), float64
         """
-        theta = self._theta(theta)
-        value, gradient = self.rows.map_reduce(
-            loss_gradient_kernel, self.layout, self.activation, theta
-        )
-        value = self.penalty.loss_gradient(theta, value, gradient)
-        return float(value), gradient
+        return _penalized_loss_gradient(self.rows, self.layout, self.activation, self.penalty,
+                                        self._theta(theta))
 
     __call__ = loss_gradient
 
-    def correlation_product(self, vectors, stride):
-        """Return the loss-weighted feature correlation of the strided rows times ``vectors``.
+    def correlation_operator(self, stride):
+        """Return ``vectors -> C vectors``, ``C`` the feature correlation of the strided rows.
 
-        The features are standardized by their moments over all rows
-        (:meth:`feature_moments`); a constant feature counts as one of unit
-        scale. Two products with the rows: no ``d x d`` matrix is formed.
+        ``C`` is the loss-weighted correlation of every ``stride``-th row
+        (all rows when those have no weight), the features standardized by
+        their moments over all rows (:meth:`feature_moments`; a constant
+        feature counts as one of unit scale). Each product is two products
+        with the rows: no ``d x d`` matrix is formed.
 
         Parameters
         ----------
-        vectors : ndarray of shape (n_features, p)
         stride : int
 
         Returns
         -------
-        ndarray of shape (n_features, p)
+        callable
+            ``ndarray of shape (n_features, p) -> ndarray of shape (n_features, p)``.
         """
         mean, variance = self.feature_moments()
         scale = np.sqrt(variance)
         scale[~(scale > 0)] = 1.0
-        _, total = self.rows.map_reduce(weighted_sum_kernel, stride)
-        if total <= 0:  # the stride missed every weighted row: use them all
-            stride = 1
-            _, total = self.rows.map_reduce(weighted_sum_kernel, stride)
-        return self.rows.map_reduce(
-            correlation_product_kernel, stride, mean, scale, vectors) / total
+        stride, _, total = self._strided_sums(stride)
+
+        def product(vectors):
+            return self.rows.map_reduce(
+                correlation_product_kernel, stride, mean, scale, vectors) / total
+
+        return product
 
     def for_outputs(self, outputs):
         """The linear model's objective of the outputs ``outputs`` (indices) alone.
@@ -445,12 +454,20 @@ class BCEObjective:
         mean : ndarray of shape (n_features,)
         covariance : ndarray of shape (n_features, n_features)
         """
+        stride, sums, total = self._strided_sums(stride)
+        mean = sums / total
+        return mean, self.rows.map_reduce(scatter_kernel, stride, mean) / total
+
+    def _strided_sums(self, stride):
+        """``stride, sum_n a_n x_n, sum_n a_n`` over every ``stride``-th row.
+
+        When those rows have no weight, over all rows (``stride = 1``).
+        """
         sums, total = self.rows.map_reduce(weighted_sum_kernel, stride)
         if total <= 0:  # the stride missed every weighted row: use them all
             stride = 1
             sums, total = self.rows.map_reduce(weighted_sum_kernel, stride)
-        mean = sums / total
-        return mean, self.rows.map_reduce(scatter_kernel, stride, mean) / total
+        return stride, sums, total
 
 
 class OutputSubsetObjective:
@@ -475,9 +492,7 @@ class OutputSubsetObjective:
 
     def loss_gradient(self, theta):
         """Return the outputs' part of ``J(theta)`` and its gradient (float64)."""
-        theta = np.asarray(theta, dtype=self.dtype)
-        value, gradient = self.whole.rows.map_reduce(
-            loss_gradient_kernel, self.layout, self.whole.activation, theta, self.outputs
+        return _penalized_loss_gradient(
+            self.whole.rows, self.layout, self.whole.activation, self.penalty,
+            np.asarray(theta, dtype=self.dtype), self.outputs,
         )
-        value = self.penalty.loss_gradient(theta, value, gradient)
-        return float(value), gradient

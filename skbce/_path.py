@@ -67,18 +67,19 @@ def fold_logits(X, layout, activation, theta, dtype):
     return forward(X, coefs, intercepts, activation, buffers).copy()
 
 
-def _turned(scores, patience):
+def score_turned(scores, patience, after_improvement=True):
     """Whether the last ``patience`` scores (higher is better) are below an earlier best.
 
     Equal scores (a strong penalty that keeps every fit at the prior) are not a
-    turn, nor a fall before any strength has beaten the strongest.
+    turn. With ``after_improvement``, nor is a fall before any score has beaten
+    the first.
     """
     if len(scores) <= patience:
         return False
     earlier = scores[:-patience]
     # Not before the path has improved on its strongest fit (the label
     # frequencies, about): rare labels can score worse for a few strengths first.
-    if np.argmax(earlier) == 0:
+    if after_improvement and np.argmax(earlier) == 0:
         return False
     return bool(np.max(scores[-patience:]) < np.max(earlier))
 
@@ -164,7 +165,7 @@ def fold_path(
         else:
             scores[i] = score(layout, theta, test)
         overall = scores[: i + 1] if scores.ndim == 1 else scores[: i + 1].mean(axis=1)
-        if patience is not None and _turned(overall, patience):
+        if patience is not None and score_turned(overall, patience):
             break
     return scores, n_iter
 

@@ -334,16 +334,12 @@ def low_rank_jacobi_map(layout, moments, per_output, strength, directions, eigen
     LowRankJacobiMap
     """
     mean, variance = moments
-    data_curvature = np.outer(variance, per_output)
-    curvature = data_curvature + strength
-    # No curvature at all (an output without weight, and no penalty): unit scale.
-    curvature[curvature <= 0] = 1.0
+    data_curvature, curvature = _weight_curvature(variance, per_output, strength)
     share = (directions**2).T @ (data_curvature / curvature)
     direction_curvature = eigenvalues[:, None] * share + 1.0 - share
     direction_scale = 1.0 / np.sqrt(np.maximum(direction_curvature, _EIGENVALUE_FLOOR))
-    intercept_curvature = np.where(per_output > 0, per_output, 1.0)
     return LowRankJacobiMap(layout, mean, np.sqrt(curvature), directions, direction_scale,
-                            1.0 / np.sqrt(intercept_curvature))
+                            _intercept_scale(per_output))
 
 
 def standardized_coordinates(layout, moments, strength):
@@ -402,12 +398,25 @@ def centred_diagonal_map(layout, moments, per_output, strength):
     CentredScaling
     """
     mean, variance = moments
-    curvature = np.outer(variance, per_output) + strength
-    # No curvature at all (an output without weight, and no penalty): unit scale.
+    _, curvature = _weight_curvature(variance, per_output, strength)
+    return CentredScaling(layout, mean, 1.0 / np.sqrt(curvature), _intercept_scale(per_output))
+
+
+def _weight_curvature(variance, per_output, strength):
+    """The data's part ``c_k v_j`` of the weights' Hessian diagonal, and the whole diagonal.
+
+    A weight with no curvature at all (an output without weight, and no
+    penalty) gets a unit one.
+    """
+    data_curvature = np.outer(variance, per_output)
+    curvature = data_curvature + strength
     curvature[curvature <= 0] = 1.0
-    intercept_curvature = np.where(per_output > 0, per_output, 1.0)
-    return CentredScaling(layout, mean, 1.0 / np.sqrt(curvature),
-                          1.0 / np.sqrt(intercept_curvature))
+    return data_curvature, curvature
+
+
+def _intercept_scale(per_output):
+    """``1 / sqrt(c_k)`` of the centred intercepts (1 for an output without weight)."""
+    return 1.0 / np.sqrt(np.where(per_output > 0, per_output, 1.0))
 
 
 # The covariance map may cost at most this many iterations' work to build.
@@ -641,14 +650,9 @@ def scaled_preconditioner(layout, basis, per_output, l2):
     )
     # No curvature at all (an output without weight, and no penalty): unit scale.
     curvature[curvature <= 0] = 1.0
-    intercept_curvature = np.where(per_output > 0, per_output, 1.0)
     return CovariancePreconditioner(
-        layout,
-        basis.mean,
-        basis.basis,
-        1.0 / np.sqrt(curvature),
-        1.0 / np.sqrt(intercept_curvature),
-        basis.inverse_basis,
+        layout, basis.mean, basis.basis, 1.0 / np.sqrt(curvature),
+        _intercept_scale(per_output), basis.inverse_basis,
     )
 
 

@@ -312,9 +312,8 @@ def covariance_basis(objective, solver="lbfgs"):
         rank = low_rank_size(n, d, objective.stored_values)
         if not rank:
             return None
-        stride = covariance_stride(n, d)
         return leading_directions(
-            lambda vectors: objective.correlation_product(vectors, stride), d, rank)
+            objective.correlation_operator(covariance_stride(n, d)), d, rank)
     mean, covariance = objective.feature_covariance(
         covariance_stride(objective.n_samples, objective.n_features)
     )

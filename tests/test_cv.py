@@ -57,7 +57,7 @@ def test_choice_equals_a_brute_force_grid(data):
 def test_path_stops_once_the_score_has_turned(data):
     # Each fold's path ends at the first strength where the rule sees a turn
     # (a fold whose strongest fit stays best runs to the end); most end early.
-    from skbce._path import PATIENCE, _turned
+    from skbce._path import PATIENCE, score_turned
 
     X, Y = data
     cv = quiet(BCEMultiLabelClassifierCV(alphas=np.logspace(4, -4, 30), cv=3, random_state=0),
@@ -66,7 +66,7 @@ def test_path_stops_once_the_score_has_turned(data):
     for fold in cv.scores_:
         fitted = int((~np.isnan(fold)).sum())
         assert not np.isnan(fold[:fitted]).any()
-        turns = [_turned(fold[: i + 1], PATIENCE) for i in range(fitted)]
+        turns = [score_turned(fold[: i + 1], PATIENCE) for i in range(fitted)]
         assert not any(turns[:-1])
         stopped_early += turns[-1]
         assert turns[-1] or fitted == len(fold)
@@ -262,11 +262,11 @@ def test_folds_run_on_a_dask_cluster_through_joblib(data):
 
 
 def test_stop_rule_waits_for_a_score_that_beats_the_strongest_fit():
-    from skbce._path import _turned
+    from skbce._path import score_turned
 
     # Rare labels (medical) score worse for a few strengths below the
     # strongest before the features pay off: not a turn.
-    assert not _turned(np.array([-0.50, -0.51, -0.52, -0.53]), 3)
-    assert not _turned(np.array([-0.50, -0.50, -0.50, -0.50]), 3)  # all at the prior
-    assert _turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.43]), 3)
-    assert not _turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.39]), 3)
+    assert not score_turned(np.array([-0.50, -0.51, -0.52, -0.53]), 3)
+    assert not score_turned(np.array([-0.50, -0.50, -0.50, -0.50]), 3)  # all at the prior
+    assert score_turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.43]), 3)
+    assert not score_turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.39]), 3)

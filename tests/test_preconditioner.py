@@ -54,7 +54,7 @@ def _diagonal_map(objective, theta):
 
 def _low_rank_map(objective, theta, rank=2):
     """The low-rank Jacobi map of the linear model at ``theta``, ``rank`` directions."""
-    found = leading_directions(lambda v: objective.correlation_product(v, 1),
+    found = leading_directions(objective.correlation_operator(1),
                                objective.n_features, rank)
     return low_rank_jacobi_map(
         objective.layout, objective.feature_moments(), objective.curvature_per_output(theta),
@@ -225,7 +225,7 @@ def test_low_rank_map_gradient_and_inverse(sparse_x):
         X = sparse.csr_matrix(np.where(rng.random(X.shape) < 0.3, X, 0.0))
     objective = _objective(X, Y)
     theta = _start(objective)
-    found = leading_directions(lambda v: objective.correlation_product(v, 1), 12, 4)
+    found = leading_directions(objective.correlation_operator(1), 12, 4)
     change = low_rank_jacobi_map(
         objective.layout, objective.feature_moments(), objective.curvature_per_output(theta),
         objective.penalty.output_strength, found.directions, found.eigenvalues)
