@@ -198,8 +198,12 @@ def _blocked_kernel(raw, A, B, gradient_out, block):
             # softplus(z) = max(z, 0) + log1p(exp(-|z|)) with max(z, 0) = (z + |z|) / 2.
             np.abs(z, out=w)
             if elementwise_value:
-                # max(z, 0) = (z + |z|) / 2, into g (scratch until the gradient).
+                # a max(z, 0) - b z = (a / 2)(z + |z|) - b z, into g (scratch until
+                # the gradient): exactly 0 where a 0/1 label is on the right side.
                 np.add(z, w, out=g)
+                g *= 0.5 * a
+                np.multiply(b, z, out=u)
+                g -= u
             else:
                 # The max becomes two dot products instead of elementwise passes.
                 sum_abs = _weighted_sum(a, w)
@@ -209,12 +213,8 @@ def _blocked_kernel(raw, A, B, gradient_out, block):
             np.minimum(w, u, out=u)  # exp(-|z|), in [0, 1]
             np.log1p(u, out=u)
             if elementwise_value:
-                # a softplus(z) - b z: exactly 0 where a 0/1 label is on the right side.
-                g *= 0.5
+                u *= a
                 g += u
-                g *= a
-                np.multiply(b, z, out=u)
-                g -= u
                 value += float(np.sum(g, dtype=np.float64))
             else:
                 value += (_weighted_sum(a, u) + 0.5 * (sum_abs + _weighted_sum(a, z))
