@@ -143,7 +143,9 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         An integer is a ``KFold`` of that many folds, **shuffled** with
         ``random_state``, so that a file sorted by label still gives
         representative folds. Any scikit-learn splitter, or an iterable of
-        ``(train, test)`` index arrays, is used as given.
+        ``(train, test)`` index arrays, is used as given. A fold whose
+        held-out rows all have zero ``sample_weight`` scores nothing and is
+        left out.
     per_label : bool, default=False
         Choose one strength per label. The linear model decouples per label,
         so this is what fitting each label with its own ``C`` gives, in one
@@ -208,6 +210,7 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         Held-out score (minus the BCE by default: higher is better) of each
         fold at each strength, per label with ``per_label``. NaN for the
         weak strengths a fold's path did not reach after its score fell.
+        Folds without held-out weight are left out (see ``cv``).
     coefs_ : list of ndarray of shape (n_in, n_out)
         Weight matrix of each layer of the refit model.
     intercepts_ : list of ndarray of shape (n_out,)
@@ -335,7 +338,7 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         # The checks of the model's fit, once for every fold.
         X, targets, weight, classes, target_type = checked_arrays(self, X, y, sample_weight)
         self.alphas_ = self._candidate_alphas(float(weight.sum()))
-        splits = self._splits(X, y)
+        splits = self._splits(X, y, weight)
         score = None
         if self.scoring is not None:
             model = BCEMultiLabelClassifier(**self._model_params(hidden))
@@ -374,13 +377,20 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
             )
         return np.unique(np.asarray(self.alphas, dtype=np.float64))[::-1]
 
-    def _splits(self, X, y):
-        """The folds as a list of ``(train, test)`` index arrays."""
+    def _splits(self, X, y, weight):
+        """The folds with held-out weight, as a list of ``(train, test)`` index arrays."""
         if isinstance(self.cv, numbers.Integral):
             splitter = KFold(int(self.cv), shuffle=True, random_state=self.random_state)
         else:
             splitter = check_cv(self.cv)
-        return list(splitter.split(X, y))
+        # A fold of zero held-out weight has no score (its weighted mean is 0 / 0).
+        splits = [(train, test) for train, test in splitter.split(X, y) if weight[test].sum() > 0]
+        if not splits:
+            raise ValueError(
+                "Every fold's held-out rows have zero total sample_weight: no fold "
+                "can be scored."
+            )
+        return splits
 
     def _fold_seeds(self, n_folds):
         """The MLP's initial-weight seed of each fold: the same start as a grid's clones."""

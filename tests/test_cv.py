@@ -218,6 +218,21 @@ def test_bad_parameters_are_named(data, params, name):
         BCEMultiLabelClassifierCV(**params).fit(X, Y)
 
 
+def test_folds_without_held_out_weight_are_left_out(data):
+    # Unshuffled folds of 60 rows: the first fold's rows all weigh nothing.
+    X, Y = data
+    weight = np.ones(len(X))
+    weight[:60] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        cv = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=KFold(4)), X, Y,
+                   sample_weight=weight)
+    assert cv.scores_.shape[0] == 3 and np.isfinite(cv.scores_[:, 0]).all()
+    only_unweighted = [(np.arange(60, len(X)), np.arange(60))]
+    with pytest.raises(ValueError, match="zero total sample_weight"):
+        BCEMultiLabelClassifierCV(cv=only_unweighted).fit(X, Y, sample_weight=weight)
+
+
 def test_alpha_per_label_has_one_value_per_output(data):
     X, Y = data
     with pytest.raises(ValueError, match=r"'alpha'.*2 values.*3 outputs"):
