@@ -31,15 +31,10 @@ import numpy as np
 
 # Size of a block of the elementwise kernel: the half-dozen arrays of a block
 # stay in the CPU cache, so the dozen elementwise passes do not stream main
-# memory. A float64 block (8192 values) also stays below the size at which
-# OpenBLAS splits a dot product across threads (10,000), whose wake-ups would
-# cost more than the product (measurements in benchmarks/README.md).
-BLOCK_BYTES = 65536
-
-# Block size when BLAS runs on one thread (small problems, see
-# ``skbce._threads``): fewer, larger blocks save Python's per-call cost, which
-# is most of the kernel's time on a few thousand values.
-SINGLE_THREAD_BLOCK_BYTES = 524288
+# memory, and blocks are few enough that Python's per-call cost stays small.
+# The kernel calls no BLAS, so no BLAS thread threshold bounds the size
+# (measurements in benchmarks/README.md).
+BLOCK_BYTES = 262144
 
 
 def smooth_targets(y, label_smoothing):
@@ -136,27 +131,48 @@ def bce_coefficients(y, sample_weight=None, pos_weight=None, dtype=np.float64,
     return np.ascontiguousarray(A), np.ascontiguousarray(B), float(weight_sum)
 
 
-def _weighted_sum(coef, values):
-    """``sum(coef * values)`` where ``coef`` may be one column broadcast."""
-    if coef.shape[1] == 1:
-        return float(np.dot(coef[:, 0], values).sum())
-    return float(np.vdot(coef, values))
+def uniform_coefficient(A):
+    """Return ``A`` as a scalar of its dtype when it is one column of a single value.
+
+    The usual fit (no sample weights, no missing labels, no positive weights)
+    weighs every element alike; the kernel then multiplies by a scalar, which
+    NumPy does faster than by a broadcast column.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_samples, 1) or (n_samples, n_outputs)
+
+    Returns
+    -------
+    numpy scalar or ndarray
+    """
+    if A.shape[1] == 1 and A.size and np.all(A == A.flat[0]):
+        return A.dtype.type(A.flat[0])
+    return A
 
 
-def loss_gradient(raw, A, B, gradient_out=None, block_bytes=BLOCK_BYTES):
+def loss_gradient(raw, A, B, gradient_out=None, offset=None, offset_gradient=None,
+                  block_bytes=BLOCK_BYTES):
     """Return ``L(Z)`` and write ``dL/dZ`` into ``gradient_out``.
 
     Parameters
     ----------
     raw : ndarray of shape (n_samples, n_outputs)
-        The logits ``Z``, C-contiguous.
+        The logits ``Z``, C-contiguous; without the ``offset`` when one is given.
     A, B : ndarray
-        Coefficients from :func:`bce_coefficients`, in the dtype of ``raw``.
+        Coefficients from :func:`bce_coefficients`, in the dtype of ``raw``;
+        ``A`` may be a scalar (see :func:`uniform_coefficient`).
     gradient_out : ndarray of shape (n_samples, n_outputs), default=None
         Where to write the derivative; allocated when ``None``.
-    block_bytes : int, default=65536
-        Size of the row blocks the kernel works through (float32 logits use
-        at least ``SINGLE_THREAD_BLOCK_BYTES``).
+    offset : ndarray of shape (n_outputs,), default=None
+        Added to every row of ``raw``, in place, block by block: the output
+        layer's intercept, added while the block is in cache instead of in a
+        pass of its own. ``raw`` holds the logits ``Z`` on return.
+    offset_gradient : ndarray of shape (n_outputs,), default=None
+        Receives the column sums of ``dL/dZ`` (the intercept's gradient),
+        likewise formed block by block.
+    block_bytes : int, default=262144
+        Size of the row blocks the kernel works through.
 
     Returns
     -------
@@ -165,66 +181,67 @@ def loss_gradient(raw, A, B, gradient_out=None, block_bytes=BLOCK_BYTES):
     gradient : ndarray of shape (n_samples, n_outputs)
         ``A * sigmoid(Z) - B`` (``gradient_out`` when it was given).
     """
-    n_outputs = raw.shape[1]
     if gradient_out is None:
         gradient_out = np.empty_like(raw)
-    if raw.dtype == np.float32:
-        # Its loss is summed by NumPy, not BLAS: no thread threshold to stay under.
-        block_bytes = max(block_bytes, SINGLE_THREAD_BLOCK_BYTES)
-    block = max(1, block_bytes // (raw.itemsize * max(n_outputs, 1)))
-    return _blocked_kernel(raw, A, B, gradient_out, block), gradient_out
+    block = max(1, block_bytes // (raw.itemsize * max(raw.shape[1], 1)))
+    value = _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient)
+    return value, gradient_out
 
 
-def _blocked_kernel(raw, A, B, gradient_out, block):
+def _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient):
     """The loss, cache block by cache block of rows; writes the gradient."""
     n_samples = raw.shape[0]
     shape = (min(block, n_samples), raw.shape[1])
-    t = np.empty(shape, dtype=raw.dtype)
-    s = np.empty(shape, dtype=raw.dtype)
-    value = 0.0
-    # Single-precision dot products accumulate in single precision: their
-    # rounding (1e-6 of the loss) would hide the decreases L-BFGS's line search
-    # must see near the optimum. In float32 the loss is formed elementwise and
-    # summed in float64 instead.
-    elementwise_value = raw.dtype == np.float32
-    # One exp per element: w = exp(-z). For z < -709 (float64) w = inf, so
-    # 1 / w = 0 = exp(-|z|) and a / (1 + w) = 0, their exact limits; for z > 745
-    # w = 0 and 1 / w = inf, with min(w, 1 / w) = 0 again.
+    w = np.empty(shape, dtype=raw.dtype)
+    u = np.empty(shape, dtype=raw.dtype)
+    # Running sums of the loss (and of the gradient), element by element of
+    # a block; each is summed once at the end in float64. Every loss term is
+    # non-negative, so the float32 running sums lose no more than their
+    # terms' rounding, where float32 dot products (sequential over millions
+    # of terms) would hide the decreases L-BFGS's line search must see.
+    loss_sum = np.zeros(shape, dtype=raw.dtype)
+    gradient_sum = None if offset_gradient is None else np.zeros(shape, dtype=raw.dtype)
+    scalar = np.ndim(A) == 0
+    # In-place operations where there is a choice: NumPy runs them at about
+    # twice the speed of the same operation into a third array.
     with np.errstate(under="ignore", over="ignore", divide="ignore"):
         for start in range(0, n_samples, block):
             stop = min(start + block, n_samples)
-            z, a, b, g = raw[start:stop], A[start:stop], B[start:stop], gradient_out[start:stop]
-            w, u = t[: stop - start], s[: stop - start]
-            # softplus(z) = max(z, 0) + log1p(exp(-|z|)) with max(z, 0) = (z + |z|) / 2.
-            np.abs(z, out=w)
-            if elementwise_value:
-                # a max(z, 0) - b z = (a / 2)(z + |z|) - b z, into g (scratch until
-                # the gradient): exactly 0 where a 0/1 label is on the right side.
-                np.add(z, w, out=g)
-                g *= 0.5 * a
-                np.multiply(b, z, out=u)
-                g -= u
-            else:
-                # The max becomes two dot products instead of elementwise passes.
-                sum_abs = _weighted_sum(a, w)
-            np.negative(z, out=w)
-            np.exp(w, out=w)
-            np.reciprocal(w, out=u)
-            np.minimum(w, u, out=u)  # exp(-|z|), in [0, 1]
-            np.log1p(u, out=u)
-            if elementwise_value:
-                u *= a
-                g += u
-                value += float(np.sum(g, dtype=np.float64))
-            else:
-                value += (_weighted_sum(a, u) + 0.5 * (sum_abs + _weighted_sum(a, z))
-                          - float(np.vdot(b, z)))
-            # a sigmoid(z) = a / (1 + exp(-z)): relative precision for both signs,
-            # and the division folds in the multiplication by a.
-            w += 1
-            np.divide(a, w, out=g)
+            m = stop - start
+            z, b, g = raw[start:stop], B[start:stop], gradient_out[start:stop]
+            a = A if scalar else A[start:stop]
+            if offset is not None:
+                z += offset
+            # a softplus(z) - b z = (a max(z, 0) - b z) + a log1p(exp(-|z|)), the
+            # first part formed first, into g (scratch until the gradient): it
+            # is exactly 0 where a 0/1 label is on the right side, so the tiny
+            # losses of confident right answers keep their precision.
+            np.maximum(z, 0, out=g)
+            g *= a
+            np.multiply(b, z, out=u[:m])
+            g -= u[:m]
+            # One exp per element: w = exp(-z). For z < -709 (float64) w = inf,
+            # so 1 / w = 0 = exp(-|z|) and a / (1 + w) = 0, their exact limits;
+            # for z > 745 w = 0 and 1 / w = inf, with min(w, 1 / w) = 0 again.
+            wb, ub = w[:m], u[:m]
+            np.negative(z, out=wb)
+            np.exp(wb, out=wb)
+            np.reciprocal(wb, out=ub)
+            np.minimum(ub, wb, out=ub)  # exp(-|z|), in [0, 1]
+            np.log1p(ub, out=ub)
+            ub *= a
+            g += ub
+            loss_sum[:m] += g
+            # a sigmoid(z) = a / (1 + exp(-z)): relative precision for both signs.
+            wb += 1
+            np.reciprocal(wb, out=g)
+            g *= a
             g -= b
-    return value
+            if gradient_sum is not None:
+                gradient_sum[:m] += g
+    if gradient_sum is not None:
+        offset_gradient[...] = gradient_sum.sum(axis=0, dtype=np.float64)
+    return float(loss_sum.sum(dtype=np.float64))
 
 
 def hessian_weights(raw, A):

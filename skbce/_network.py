@@ -196,7 +196,7 @@ def allocate_activations(layout, n_samples, dtype):
     return [np.empty((n_samples, size), dtype=dtype) for size in layout.layer_sizes[1:]]
 
 
-def forward(X, coefs, intercepts, activation, activations):
+def forward(X, coefs, intercepts, activation, activations, output_intercept=True):
     """Run the network on ``X``; write each layer's output into ``activations``.
 
     Parameters
@@ -208,6 +208,9 @@ def forward(X, coefs, intercepts, activation, activations):
         Hidden activation, one of ``ACTIVATIONS``.
     activations : list of ndarray
         Buffers from :func:`allocate_activations`; the last receives the logits.
+    output_intercept : bool, default=True
+        Whether to add the output layer's intercept; ``False`` leaves it to
+        the loss kernel (:func:`skbce._loss.loss_gradient`'s ``offset``).
 
     Returns
     -------
@@ -219,7 +222,8 @@ def forward(X, coefs, intercepts, activation, activations):
     last = len(coefs) - 1
     for i, (coef, intercept, out) in enumerate(zip(coefs, intercepts, activations)):
         _matmul_into(layer_input, coef, out)
-        out += intercept
+        if i < last or output_intercept:
+            out += intercept
         if i < last:
             activate(out)
         layer_input = out
@@ -227,7 +231,7 @@ def forward(X, coefs, intercepts, activation, activations):
 
 
 def backward(X, coefs, activation, activations, grad_logits, grad_coefs, grad_intercepts,
-             scratch=None):
+             scratch=None, output_intercept=True):
     """Backpropagate ``dL/dZ`` to the parameters; write into the gradient views.
 
     Parameters
@@ -247,13 +251,17 @@ def backward(X, coefs, activation, activations, grad_logits, grad_coefs, grad_in
         receiving ``dL/dW`` and ``dL/db``.
     scratch : list of ndarray, default=None
         One buffer shaped like each hidden layer (allocated when ``None``).
+    output_intercept : bool, default=True
+        Whether to form the output intercept's gradient; ``False`` when the
+        loss kernel already wrote it (``offset_gradient``).
     """
     _, derivative_in_place = _activation_pair(activation)
     delta = grad_logits
     for i in range(len(coefs) - 1, -1, -1):
         layer_input = X if i == 0 else activations[i - 1]
         _matmul_into(layer_input.T, delta, grad_coefs[i])
-        np.sum(delta, axis=0, out=grad_intercepts[i])
+        if i < len(coefs) - 1 or output_intercept:
+            np.sum(delta, axis=0, out=grad_intercepts[i])
         if i > 0:
             # The hidden output is not needed after this: it becomes f', then the delta.
             hidden = activations[i - 1]

@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 from scipy import sparse
 
-from ._loss import BLOCK_BYTES, SINGLE_THREAD_BLOCK_BYTES, hessian_weights, loss_gradient
+from ._loss import hessian_weights, loss_gradient, uniform_coefficient
 from ._moments import (
     weighted_centred_product,
     weighted_centred_squares,
@@ -26,7 +26,6 @@ from ._moments import (
 )
 from ._network import ParameterLayout, allocate_activations, backward, forward
 from ._penalty import L2Penalty
-from ._threads import runs_on_one_thread
 
 # Rows per block when the curvature is summed: no n x K temporary.
 _CURVATURE_BLOCK_ROWS = 4096
@@ -114,12 +113,8 @@ class BlockLoss:
         self._scratch = [np.empty_like(h) for h in self._activations[:-1]]
         self._grad_logits = np.empty((n_rows, layout.layer_sizes[-1]), dtype=self.dtype)
         self._grad = np.empty(layout.n_params, dtype=self.dtype)
-        # Small problems run BLAS on one thread: larger kernel blocks then.
-        self._block_bytes = (
-            SINGLE_THREAD_BLOCK_BYTES
-            if runs_on_one_thread(largest_product(X, layout))
-            else BLOCK_BYTES
-        )
+        # The kernel's form of A: a scalar when every element weighs the same.
+        self._kernel_A = uniform_coefficient(A)
         self._hessian_cache = (None, None)
 
     def _parameters(self, theta):
@@ -133,22 +128,26 @@ class BlockLoss:
     def loss_gradient(self, theta):
         """Return ``L(theta)`` and a fresh float64 gradient."""
         coefs, intercepts = self._parameters(theta)
-        raw = forward(self.X, coefs, intercepts, self.activation, self._activations)
-        value, grad_logits = loss_gradient(
-            raw, self.A, self.B, self._grad_logits, self._block_bytes
-        )
         grad_coefs, grad_intercepts = self.layout.unpack(self._grad)
+        # The output intercept is added, and its gradient summed, inside the
+        # kernel's cache blocks: two passes over the logits fewer.
+        raw = forward(self.X, coefs, intercepts, self.activation, self._activations,
+                      output_intercept=False)
+        value, grad_logits = loss_gradient(
+            raw, self._kernel_A, self.B, self._grad_logits,
+            offset=intercepts[-1], offset_gradient=grad_intercepts[-1],
+        )
         backward(
             self.X, coefs, self.activation, self._activations, grad_logits,
-            grad_coefs, grad_intercepts, self._scratch,
+            grad_coefs, grad_intercepts, self._scratch, output_intercept=False,
         )
         # The solver may keep the array it is given: a fresh float64 one.
         return value, self._grad.astype(np.float64)
 
     def loss(self, theta):
         """Return ``L(theta)`` alone: the forward pass, no backprop."""
-        value, _ = loss_gradient(self.logits(theta), self.A, self.B, self._grad_logits,
-                                 self._block_bytes)
+        value, _ = loss_gradient(self.logits(theta), self._kernel_A, self.B,
+                                 self._grad_logits)
         return value
 
     def curvature_per_output(self, theta):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from skbce._loss import bce_coefficients, loss_gradient
+from skbce._loss import bce_coefficients, loss_gradient, uniform_coefficient
 from skbce._network import ACTIVATIONS, initial_parameters
 
 from ._helpers import (
@@ -116,10 +116,38 @@ def test_loss_kernel_blocks_agree_with_reference_on_many_rows(block_bytes):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("block_bytes", [256, 2**20])
+def test_kernel_adds_the_offset_and_sums_its_gradient(dtype, block_bytes):
+    # The output intercept enters the kernel as an offset added block by block,
+    # and its gradient (the column sums) comes out of the same blocks; a
+    # uniform A may be passed as a scalar. All agree with the plain formula.
+    rng = np.random.default_rng(5)
+    logits = rng.normal(scale=4, size=(3000, 5))
+    offset = rng.normal(size=5)
+    Y = (rng.random(logits.shape) < 0.3).astype(float)
+    A, B, _ = bce_coefficients(Y, dtype=dtype)
+    expected, expected_grad = reference_loss_gradient(logits + offset, Y)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for A_kernel in (A, uniform_coefficient(A)):
+        raw = logits.astype(dtype)
+        offset_gradient = np.empty(5, dtype=dtype)
+        value, grad = loss_gradient(raw, A_kernel, B, offset=offset.astype(dtype),
+                                    offset_gradient=offset_gradient, block_bytes=block_bytes)
+        assert value == pytest.approx(expected, rel=rtol)
+        np.testing.assert_array_equal(raw, logits.astype(dtype) + offset.astype(dtype))
+        np.testing.assert_allclose(grad, expected_grad, rtol=10 * rtol, atol=1e-9)
+        np.testing.assert_allclose(offset_gradient, expected_grad.sum(axis=0),
+                                   rtol=10 * rtol, atol=1e-7)
+    assert np.ndim(uniform_coefficient(A)) == 0
+    weighted, _, _ = bce_coefficients(Y, rng.uniform(0.5, 2.0, len(Y)), dtype=dtype)
+    assert uniform_coefficient(weighted) is weighted
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("hidden", [(), (16,)], ids=["linear", "mlp"])
 def test_evaluations_reuse_their_buffers(hidden, dtype):
     # After the first call an evaluation allocates only its cache-sized kernel
-    # blocks (two of at most 512 KB) and the returned gradient: no temporary
+    # blocks (four of at most 256 KB) and the returned gradient: no temporary
     # of the logits' size (8 MB in float32 here).
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100000, 20)).astype(dtype)
