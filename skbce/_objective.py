@@ -154,11 +154,11 @@ class BlockLoss:
         """Summed curvature ``A sigmoid'(Z)`` of each output at ``theta``."""
         coefs, intercepts = self._parameters(theta)
         if self.layout.n_layers == 1 and not coefs[0].any():
-            # The linear model's usual start: the logits are the intercepts,
-            # no product with X needed.
-            raw = np.broadcast_to(intercepts[0], self._grad_logits.shape)
-        else:
-            raw = self.logits(theta)
+            # The linear model's usual start: every row's logits are the
+            # intercepts, so each output's curvature is sigma'(b) sum_n A_n.
+            at_intercepts = hessian_weights(intercepts[0].astype(np.float64)[None, :], 1.0)[0]
+            return at_intercepts * self.A.sum(axis=0, dtype=np.float64)
+        raw = self.logits(theta)
         per_output = np.zeros(raw.shape[1])
         for start in range(0, raw.shape[0], _CURVATURE_BLOCK_ROWS):
             rows = slice(start, start + _CURVATURE_BLOCK_ROWS)

@@ -236,3 +236,30 @@ def test_hessian_vector_product(sparse_x):
     vector = rng.normal(size=theta.shape)
     numeric = five_point_gradient(lambda t: objective.loss_gradient(t)[1] @ vector, theta)
     assert relative_error(objective.hessp(theta, vector), numeric) < 1e-6
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_curvature_per_output_at_the_intercept_only_start(weighted):
+    # With zero weights every row's logits are the intercepts: the shortcut
+    # sigma'(b) sum_n A_n must equal the sum over rows, with sample weights
+    # and missing labels (a full A) as without (a single column).
+    rng = np.random.default_rng(7)
+    X, Y = _problem(rng, n_samples=60)
+    weight = rng.uniform(0.2, 2.0, 60) if weighted else None
+    if weighted:
+        Y[rng.random(Y.shape) < 0.2] = np.nan
+    objective = make_objective(X, Y, sample_weight=weight)
+    theta = np.zeros(objective.layout.n_params)
+    (coef,), (intercept,) = objective.layout.unpack(theta)
+    intercept[:] = [-2.0, 0.5, 3.0]
+    A, _, _ = bce_coefficients(Y, weight)
+    probability = 1 / (1 + np.exp(-intercept))
+    expected = (A * probability * (1 - probability)).sum(axis=0)
+    expected = np.broadcast_to(expected, intercept.shape)
+    np.testing.assert_allclose(objective.curvature_per_output(theta), expected, rtol=1e-12)
+    # Away from the start, the same formula row by row.
+    coef[:] = rng.normal(size=coef.shape)
+    Z = X @ coef + intercept
+    sigma = 1 / (1 + np.exp(-Z))
+    np.testing.assert_allclose(objective.curvature_per_output(theta),
+                               (A * sigma * (1 - sigma)).sum(axis=0), rtol=1e-12)

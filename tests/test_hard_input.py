@@ -49,6 +49,20 @@ def test_huge_features_with_penalty_reach_the_optimum(solver, scale):
     assert_allclose(clf.predict_proba(X * scale), reference.predict_proba(X), atol=1e-5)
 
 
+@pytest.mark.parametrize("scale", [1e8, 1e30])  # 1e30: squares overflow float32
+def test_huge_float32_features_with_penalty_reach_the_optimum(scale):
+    # float32 moments and covariance are formed in float32; where a square
+    # overflows they are redone in float64, silently and with the same model.
+    X, Y = noisy_multilabel(200)
+    reference = fit_quietly(BCEMultiLabelClassifier(alpha=0.0, tol=1e-8), X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        clf = fit_quietly(BCEMultiLabelClassifier(), (X * scale).astype(np.float32), Y)
+    assert_finite_model(clf)
+    assert_allclose(clf.predict_proba((X * scale).astype(np.float32)),
+                    reference.predict_proba(X), atol=1e-3)
+
+
 def test_tiny_features_with_penalty_are_ignored():
     # At scale 1e-8 the penalty wins: the weights stay ~0 and each label's
     # probability is its frequency.

@@ -157,13 +157,39 @@ def test_weighted_covariance_is_the_weighted_sample_covariance():
                                       ).feature_covariance(1)
         # The weights are the loss's, in the dtype of the rows: float32 rounding.
         precision = 1e-6 if rows.dtype == np.float32 else 1e-12
-        assert_allclose(mean, expected_mean, rtol=precision)
+        # float32 rows are summed in float32 within blocks: to float32's
+        # precision of each feature's spread, where the maps use the mean.
+        spread = np.sqrt(np.diag(expected))
+        assert np.all(np.abs(mean - expected_mean) <= precision * (np.abs(expected_mean) + spread))
         # relative to each entry's natural scale sqrt(var_i var_j)
         scale = np.sqrt(np.outer(np.diag(expected), np.diag(expected)))
         tolerance = 100 * precision
         if sparse.issparse(rows):  # the uncentred formula loses what the mean hides
             tolerance = 1e-12 * (1 + np.abs(np.outer(expected_mean, expected_mean)) / scale)
         assert np.all(np.abs(covariance - expected) <= tolerance * scale)
+
+
+def test_feature_moments_are_the_weighted_mean_and_variance():
+    # Offsets, scales, a constant column and more rows than one block; float32
+    # rows are centred and summed in float32 within blocks, in float64 across.
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(3000, 4)) * [1.0, 1e-3, 1e3, 0.0] + [1e4, 0.0, -5.0, 7.0]
+    weight = rng.uniform(0.0, 2.0, 3000)
+    for rows in (X, X.astype(np.float32), sparse.csr_matrix(X)):
+        exact = np.asarray(rows.toarray() if sparse.issparse(rows) else rows, dtype=np.float64)
+        expected_mean = np.average(exact, axis=0, weights=weight)
+        expected_variance = np.average((exact - expected_mean) ** 2, axis=0, weights=weight)
+        mean, variance = _objective(rows, np.zeros((3000, 1)), sample_weight=weight
+                                    ).feature_moments()
+        precision = 1e-6 if rows.dtype == np.float32 else 1e-10
+        spread = np.sqrt(expected_variance)
+        assert np.all(np.abs(mean - expected_mean) <= precision * (np.abs(expected_mean) + spread))
+        tolerance = 100 * precision
+        if sparse.issparse(rows):  # the uncentred formula loses what the mean hides
+            tolerance = 1e-12 * (1 + expected_mean[:3] ** 2 / expected_variance[:3])
+        assert np.all(np.abs(variance[:3] / expected_variance[:3] - 1) <= tolerance)
+        # The constant column is told constant (its variance is rounding of 7).
+        assert variance[3] < 1e-12 * 7.0**2
 
 
 def test_covariance_uses_a_strided_subset_of_many_rows():
