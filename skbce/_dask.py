@@ -116,6 +116,7 @@ def _check_features(X):
     values = X.data if sparse.issparse(X) else X
     if not np.isfinite(values).all():
         raise ValueError("Input X contains NaN or infinity.")
+    _validation.check_feature_magnitude(X)
 
 
 def _run_kernel(X, parts, offset, check_features, kernel, *args):
@@ -177,7 +178,8 @@ class DaskRows:
 
         task = dask.delayed(_run_kernel, pure=True)
         broadcast = [dask.delayed(arg) if isinstance(arg, np.ndarray) else arg for arg in args]
-        # The first pass over X also checks it (NaN, infinity), as validation does in memory.
+        # The first pass over X also checks it (NaN, infinity, magnitude), as
+        # validation does in memory.
         check = not self._features_checked
         results = dask.compute(*[
             task(chunk, parts, offset, check, kernel, *broadcast)

@@ -295,6 +295,10 @@ def test_bad_input_raises(client):
     X_nan[7, 2] = np.nan
     with pytest.raises(ValueError, match="NaN or infinity"):
         BCEMultiLabelClassifier().fit(da.from_array(X_nan, chunks=40), Y)
+    # Beyond what float64 can square: refused, as in memory, not an
+    # intercept-only model with overflow warnings.
+    with pytest.raises(ValueError, match="scale the features"):
+        BCEMultiLabelClassifier().fit(da.from_array(X * 1e200, chunks=40), Y)
     with pytest.raises(ValueError, match="non-negative"):
         BCEMultiLabelClassifier().fit(X_dask, Y, sample_weight=da.from_array(-np.ones(100)))
     with pytest.raises(ValueError, match="class_weight"):
