@@ -47,8 +47,15 @@ class LabelStatistics:
 
 
 def label_statistics(block):
-    """Kernel: ``(positive, observed, loss_weight, total_weight)`` of a block's targets."""
-    targets, weight = block.targets, block.weight
+    """Kernel: ``(positive, observed, loss_weight, total_weight)`` of a block's targets.
+
+    Sums that overflow are ``inf``, silently: :func:`build_problem` refuses them.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _label_statistics(block.targets, block.weight)
+
+
+def _label_statistics(targets, weight):
     missing = np.isnan(targets)
     weight_t = weight.astype(targets.dtype)  # a float64 weight would upcast the targets
     if missing.any():
@@ -149,7 +156,14 @@ def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothin
     -------
     FitProblem
     """
-    statistics = LabelStatistics(*rows.map_reduce(label_statistics))
+    with np.errstate(over="ignore"):  # the chunks' sums may overflow when added
+        statistics = LabelStatistics(*rows.map_reduce(label_statistics))
+    if not np.isfinite(statistics.total_weight):
+        # In memory the weights are checked on their own; chunks of a Dask array here.
+        raise ValueError(
+            "sample_weight is too large: its sum overflows float64. Divide the weights "
+            "by a common factor (and alpha by the same factor for the same model)."
+        )
     if statistics.total_weight <= 0:
         raise ValueError("sample_weight is zero for every sample: nothing to fit.")
     if statistics.loss_weight <= 0:

@@ -299,6 +299,9 @@ def test_bad_input_raises(client):
     # intercept-only model with overflow warnings.
     with pytest.raises(ValueError, match="scale the features"):
         BCEMultiLabelClassifier().fit(da.from_array(X * 1e200, chunks=40), Y)
+    with pytest.raises(ValueError, match="sample_weight is too large"):
+        BCEMultiLabelClassifier().fit(X_dask, Y, sample_weight=da.from_array(
+            np.full(100, 1e307), chunks=40))
     with pytest.raises(ValueError, match="non-negative"):
         BCEMultiLabelClassifier().fit(X_dask, Y, sample_weight=da.from_array(-np.ones(100)))
     with pytest.raises(ValueError, match="class_weight"):
