@@ -658,17 +658,20 @@ def _encode_2d(y, columns, missing_labels, dtype, input_name="y"):
         targets = y.astype(dtype)
     except (TypeError, ValueError):
         raise _unknown_label_type(y, " (non-numeric values)", input_name) from None
-    # Checks by reductions: no temporary as large as y.
-    if np.isnan(targets).any() and missing_labels != "ignore":
-        raise ValueError(
-            f"Input {input_name} contains NaN. To treat NaN entries as missing labels, "
-            "left out of the loss, set missing_labels='ignore'."
-        )
-    if np.isinf(targets).any():
+    # Checks by two reductions (no temporary as large as y): min and max
+    # propagate NaN, so a NaN-free y needs no other pass.
+    low, high = targets.min(initial=np.inf), targets.max(initial=-np.inf)
+    if np.isnan(low) or np.isnan(high):
+        if missing_labels != "ignore":
+            raise ValueError(
+                f"Input {input_name} contains NaN. To treat NaN entries as missing labels, "
+                "left out of the loss, set missing_labels='ignore'."
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN y
+            low, high = np.nanmin(targets), np.nanmax(targets)
+    if np.isinf(low) and low < 0 or np.isinf(high) and high > 0:
         raise ValueError(f"Input {input_name} contains infinity.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN y
-        low, high = np.nanmin(targets), np.nanmax(targets)
     if low < 0 or high > 1:
         raise _unknown_label_type(
             np.nan_to_num(targets), f" (values from {low!r} to {high!r})", input_name
