@@ -670,7 +670,7 @@ def _encode_2d(y, columns, missing_labels, dtype, input_name="y"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN y
             low, high = np.nanmin(targets), np.nanmax(targets)
-    if np.isinf(low) and low < 0 or np.isinf(high) and high > 0:
+    if low == -np.inf or high == np.inf:
         raise ValueError(f"Input {input_name} contains infinity.")
     if low < 0 or high > 1:
         raise _unknown_label_type(
