@@ -151,6 +151,8 @@ def _centred_blocks(rows, mean, dtype):
     The buffer is overwritten by the next block: use (or modify) it before.
     """
     blocks = _row_blocks(rows)
+    if not blocks:  # no rows
+        return
     buffer = np.empty((min(rows.shape[0], blocks[0].stop), rows.shape[1]), dtype=dtype)
     shift = mean.astype(dtype)
     for block in blocks:

@@ -192,6 +192,20 @@ def test_feature_moments_are_the_weighted_mean_and_variance():
         assert variance[3] < 1e-12 * 7.0**2
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_moments_of_no_rows_are_zero(dtype):
+    # A row chunk (a Dask block) can hold none of the strided rows: its sums
+    # are zeros of the right shape.
+    from skbce import _moments
+
+    rows, weight, mean = np.empty((0, 4), dtype=dtype), np.empty(0), np.zeros(4)
+    assert_allclose(_moments.weighted_sum(rows, weight), np.zeros(4))
+    assert_allclose(_moments.weighted_centred_squares(rows, weight, mean), np.zeros(4))
+    assert_allclose(_moments.weighted_scatter(rows, weight, mean), np.zeros((4, 4)))
+    product = _moments.weighted_centred_product(rows, weight, mean, np.ones(4), np.ones((4, 2)))
+    assert_allclose(product, np.zeros((4, 2)))
+
+
 def test_covariance_uses_a_strided_subset_of_many_rows():
     rng = np.random.default_rng(5)
     X = rng.normal(size=(100_000, 3)) * [1.0, 2.0, 3.0]
