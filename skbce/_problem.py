@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _validation
 from ._loss import bce_coefficients, smooth_targets
 from ._network import ParameterLayout
 from ._objective import BCEObjective
@@ -158,12 +159,8 @@ def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothin
     """
     with np.errstate(over="ignore"):  # the chunks' sums may overflow when added
         statistics = LabelStatistics(*rows.map_reduce(label_statistics))
-    if not np.isfinite(statistics.total_weight):
-        # In memory the weights are checked on their own; chunks of a Dask array here.
-        raise ValueError(
-            "sample_weight is too large: its sum overflows float64. Divide the weights "
-            "by a common factor (and alpha by the same factor for the same model)."
-        )
+    # In memory the weights were checked on their own; chunks of a Dask array here.
+    _validation.check_weight_total(statistics.total_weight)
     if statistics.total_weight <= 0:
         raise ValueError("sample_weight is zero for every sample: nothing to fit.")
     if statistics.loss_weight <= 0:

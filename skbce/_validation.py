@@ -405,13 +405,28 @@ def check_sample_weight(sample_weight, n_samples):
     if not weight.any():
         raise ValueError("sample_weight is zero for every sample: nothing to fit.")
     with np.errstate(over="ignore"):
-        total = weight.sum()
+        check_weight_total(weight.sum())
+    return weight
+
+
+def check_weight_total(total):
+    """Refuse sample weights whose sum ``total`` overflowed float64.
+
+    Parameters
+    ----------
+    total : float
+        The sum of the sample weights (``inf`` when it overflowed).
+
+    Raises
+    ------
+    ValueError
+        If ``total`` is not finite.
+    """
     if not np.isfinite(total):
         raise ValueError(
             "sample_weight is too large: its sum overflows float64. Divide the weights "
             "by a common factor (and alpha by the same factor for the same model)."
         )
-    return weight
 
 
 def _unknown_label_type(y, reason="", input_name="y"):
