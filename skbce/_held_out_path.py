@@ -102,7 +102,7 @@ def held_out_path(objective, theta0, problem, alpha, held_out_loss, *, n_iter_no
     theta0 : ndarray of shape (n_params,)
         The network's start: random, or the previous fit's (warm start).
     problem : FitProblem
-        The training problem (its ``alpha_unit``).
+        The training problem (its ``loss_weight`` and ``alpha_unit``).
     alpha : float or ndarray of shape (n_outputs,)
         The estimator's ``alpha``, the path's first and weakest strength.
     held_out_loss : callable
@@ -121,7 +121,7 @@ def held_out_path(objective, theta0, problem, alpha, held_out_loss, *, n_iter_no
     -------
     PathResult
     """
-    alphas = path_strengths(alpha, 1.0 / (problem.alpha_unit * objective.layout.layer_sizes[-1]))
+    alphas = path_strengths(alpha, problem.loss_weight)
     theta, scores, curve, validation, n_iter = theta0, [], [], [], 0
     best = None
     for i, strength in enumerate(alphas):

@@ -126,15 +126,29 @@ class FitProblem:
         intercepts of the model with no weights.
     pos_weight : ndarray of shape (n_outputs,) or None
         The positive weights used in the loss.
-    alpha_unit : float
-        The penalty strength of ``alpha = 1``, ``1 / (K sum w)``: ``alpha``
-        in the estimator's units is ``alpha_unit * alpha`` in the objective's.
+    loss_weight : float
+        The training rows' total weight in the loss (``sum w`` over the rows
+        with an observed label).
     """
 
     objective: BCEObjective
     prior: np.ndarray
     pos_weight: np.ndarray | None
-    alpha_unit: float = 1.0
+    loss_weight: float = 1.0
+
+    @property
+    def alpha_unit(self):
+        """The penalty strength of ``alpha = 1``, ``1 / (K loss_weight)``.
+
+        ``alpha`` in the estimator's units is ``alpha_unit * alpha`` in the
+        objective's.
+        """
+        return _alpha_unit(self.objective.layout.layer_sizes[-1], self.loss_weight)
+
+
+def _alpha_unit(n_outputs, loss_weight):
+    """``1 / (K loss_weight)``: the objective's penalty strength of ``alpha = 1``."""
+    return 1.0 / (n_outputs * loss_weight)
 
 
 def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothing):
@@ -174,13 +188,13 @@ def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothin
     )
     rows.fold(fold_coefficients, pos_weight, label_smoothing, statistics.loss_weight)
     layout = ParameterLayout((rows.n_features, *hidden, n_outputs))
-    alpha_unit = 1.0 / (n_outputs * statistics.loss_weight)
-    penalty = L2Penalty(layout, np.asarray(alpha) * alpha_unit)
+    unit = _alpha_unit(n_outputs, statistics.loss_weight)
+    penalty = L2Penalty(layout, np.asarray(alpha) * unit)
     return FitProblem(
         objective=BCEObjective(rows, layout, activation, penalty),
         prior=logit_of_mean(smoothed_positive, statistics.observed),
         pos_weight=pos_weight,
-        alpha_unit=alpha_unit,
+        loss_weight=statistics.loss_weight,
     )
 
 
