@@ -210,6 +210,7 @@ def _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient):
             m = stop - start
             z, b, g = raw[start:stop], B[start:stop], gradient_out[start:stop]
             a = A if scalar else A[start:stop]
+            wb, ub = w[:m], u[:m]
             if offset is not None:
                 z += offset
             # a softplus(z) - b z = (a max(z, 0) - b z) + a log1p(exp(-|z|)), the
@@ -218,12 +219,11 @@ def _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient):
             # losses of confident right answers keep their precision.
             np.maximum(z, 0, out=g)
             g *= a
-            np.multiply(b, z, out=u[:m])
-            g -= u[:m]
+            np.multiply(b, z, out=ub)
+            g -= ub
             # One exp per element: w = exp(-z). For z < -709 (float64) w = inf,
             # so 1 / w = 0 = exp(-|z|) and a / (1 + w) = 0, their exact limits;
             # for z > 745 w = 0 and 1 / w = inf, with min(w, 1 / w) = 0 again.
-            wb, ub = w[:m], u[:m]
             np.negative(z, out=wb)
             np.exp(wb, out=wb)
             np.reciprocal(wb, out=ub)

@@ -156,8 +156,9 @@ def _centred_blocks(rows, mean, dtype):
     buffer = np.empty((min(rows.shape[0], blocks[0].stop), rows.shape[1]), dtype=dtype)
     shift = mean.astype(dtype)
     for block in blocks:
-        centred = buffer[: len(range(*block.indices(rows.shape[0])))]
-        np.subtract(rows[block], shift, out=centred)
+        part = rows[block]
+        centred = buffer[: part.shape[0]]
+        np.subtract(part, shift, out=centred)
         yield block, centred
 
 
