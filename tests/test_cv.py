@@ -54,11 +54,15 @@ def test_choice_equals_a_brute_force_grid(data):
     np.testing.assert_allclose(tight.scores_[reached], expected[reached], atol=1e-6)
 
 
-def test_path_stops_once_the_score_has_turned(data):
+def test_path_stops_once_the_score_has_turned(data, monkeypatch):
     # Each fold's path ends at the first strength where the rule sees a turn
     # (a fold whose strongest fit stays best runs to the end); most end early.
+    # The walk scouts at the path's tolerance here, so that the scores it
+    # stopped on are those kept.
+    import skbce._path as path
     from skbce._path import PATIENCE, score_turned
 
+    monkeypatch.setattr(path, "SCOUT_TOL_FACTOR", 1.0)
     X, Y = data
     cv = quiet(BCEMultiLabelClassifierCV(alphas=np.logspace(4, -4, 30), cv=3, random_state=0),
                X, Y)
@@ -71,6 +75,31 @@ def test_path_stops_once_the_score_has_turned(data):
         stopped_early += turns[-1]
         assert turns[-1] or fitted == len(fold)
     assert stopped_early >= 2
+
+
+def test_scouting_walk_refines_the_best_strength_and_its_neighbours(data, monkeypatch):
+    # The loose walk only locates the peak: the best strength and its
+    # neighbours end at the path's tolerance, as a walk at that tolerance
+    # throughout gives them; elsewhere the scouted fits stop sooner.
+    import skbce._path as path
+
+    X, Y = data
+    train, test = np.arange(180), np.arange(180, 240)
+    alphas = 240 * np.logspace(1, -4, 11)
+    walk = dict(alphas=alphas, hidden=(), activation="relu", pos_weight=None,
+                label_smoothing=0.0, solver="lbfgs", max_iter=500, max_fun=15000,
+                tol=1e-7, random_state=0, per_label=False, score=None, patience=None)
+    args = (X, Y.astype(float), np.ones(240), train, test)
+    scouted, scouted_iter = path.fold_path(*args, **walk)
+    monkeypatch.setattr(path, "SCOUT_TOL_FACTOR", 1.0)
+    exact, exact_iter = path.fold_path(*args, **walk)
+    best = int(np.argmax(exact))
+    assert 0 < best < len(alphas) - 1
+    assert int(np.argmax(scouted)) == best
+    near = np.abs(np.arange(len(alphas)) - best) <= path.REFINED_NEIGHBOURS
+    np.testing.assert_allclose(scouted[near], exact[near], rtol=0, atol=1e-8)
+    assert np.abs(scouted - exact)[~near].max() > 1e-8
+    assert scouted_iter[~near].sum() < exact_iter[~near].sum()
 
 
 def test_integer_alphas_span_a_range_relative_to_the_sample_weight(data):
@@ -97,7 +126,11 @@ def test_default_folds_are_shuffled_so_a_sorted_file_works(data):
         np.nanmean(default.scores_, axis=0)) - 0.05
 
 
-def test_per_label_strengths_follow_each_label_with_shrinkage(data):
+def test_per_label_strengths_follow_each_label_with_shrinkage(data, monkeypatch):
+    import skbce._path as path
+
+    # The shared walk at the path's tolerance throughout, as the per-label one.
+    monkeypatch.setattr(path, "SCOUT_TOL_FACTOR", 1.0)
     X, Y = data
     folds = KFold(5, shuffle=True, random_state=0)
     per_label = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds, per_label=True), X, Y)
@@ -124,7 +157,8 @@ def test_per_label_strengths_follow_each_label_with_shrinkage(data):
 def test_warns_when_the_best_alpha_is_at_an_edge(data):
     X, Y = data
     with pytest.warns(UserWarning, match="strongest of alphas_"):
-        BCEMultiLabelClassifierCV(alphas=[1e-2, 1e-3, 1e-4], cv=3, random_state=0).fit(X, Y[:, 2])
+        # The noise label: the strongest penalty scores clearly best.
+        BCEMultiLabelClassifierCV(alphas=[1e1, 1e0, 1e-1], cv=3, random_state=0).fit(X, Y[:, 2])
     with pytest.warns(UserWarning, match="weakest of alphas_"):
         BCEMultiLabelClassifierCV(alphas=[1e6, 1e5, 1e4], cv=3, random_state=0).fit(X, Y[:, 0])
     with warnings.catch_warnings():
