@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._loss import BLOCK_BYTES
 from ._network import allocate_activations, forward, initial_parameters
 from ._penalty import L2Penalty
 from ._problem import build_problem
@@ -44,40 +45,60 @@ REFINED_NEIGHBOURS = 1
 PATIENCE = 3
 
 
-def heldout_loss(logits, targets, weight, per_label):
+def heldout_loss(logits, targets, weight, per_label, block_bytes=BLOCK_BYTES):
     """Held-out BCE of ``logits`` (lower is better), the training loss without penalty.
 
     As :func:`skbce.metrics.binary_cross_entropy` of the probabilities:
     per sample the mean over its observed labels, then the weighted mean
     over samples; with ``per_label`` the weighted mean over the samples of
     each label instead. Each element is capped at ``-log(eps)`` as the metric
-    clips its probabilities.
+    clips its probabilities. Computed in row blocks of about ``block_bytes``
+    (the loss kernel's cache block), each elementwise pass in place.
 
     Returns
     -------
     float, or ndarray of shape (n_outputs,) with ``per_label``
     """
-    observed = ~np.isnan(targets)
-    y = np.where(observed, targets, 0.0)
-    logits = logits.astype(np.float64, copy=False)
-    # -(y log sigma(z) + (1 - y) log sigma(-z)) = max(z, 0) - y z + log1p(exp(-|z|)),
-    # in NumPy's vectorized exp and log1p (SciPy's log_expit is ten times slower).
-    elementwise = np.abs(logits)
-    np.negative(elementwise, out=elementwise)
-    with np.errstate(under="ignore"):  # exp(-1000) = 0 is exact enough
-        np.exp(elementwise, out=elementwise)
-    np.log1p(elementwise, out=elementwise)
-    elementwise += np.maximum(logits, 0.0)
-    elementwise -= y * logits
-    np.minimum(elementwise, -np.log(np.finfo(targets.dtype).eps), out=elementwise)
-    elementwise *= observed
+    n_samples, n_outputs = logits.shape
+    cap = -np.log(np.finfo(targets.dtype).eps)
+    missing = bool(np.isnan(targets).any())
+    block_rows = max(1, block_bytes // (8 * n_outputs))
+    elementwise = np.empty((min(block_rows, n_samples), n_outputs))
+    scratch = np.empty_like(elementwise)
+    per_sample = np.empty(n_samples)
+    n_observed = np.full(n_samples, float(n_outputs))
+    label_sums, label_counts = np.zeros(n_outputs), np.zeros(n_outputs)
+    for start in range(0, n_samples, block_rows):
+        rows = slice(start, start + block_rows)
+        z = logits[rows].astype(np.float64, copy=False)
+        y = targets[rows]
+        e, t = elementwise[: z.shape[0]], scratch[: z.shape[0]]
+        # -(y log sigma(z) + (1 - y) log sigma(-z)) = max(z, 0) - y z + log1p(exp(-|z|)),
+        # in NumPy's vectorized exp and log1p (SciPy's log_expit is ten times slower).
+        np.abs(z, out=e)
+        np.negative(e, out=e)
+        with np.errstate(under="ignore"):  # exp(-1000) = 0 is exact enough
+            np.exp(e, out=e)
+        np.log1p(e, out=e)
+        np.maximum(z, 0.0, out=t)
+        e += t
+        np.multiply(y, z, out=t)
+        e -= t
+        np.minimum(e, cap, out=e)
+        if missing:
+            observed = ~np.isnan(y)
+            np.copyto(e, 0.0, where=~observed)  # NaN targets made NaN elements
+            n_observed[rows] = observed.sum(axis=1)
+        if per_label:
+            label_sums += weight[rows] @ e
+            label_counts += weight[rows] @ observed if missing else weight[rows].sum()
+        else:
+            e.sum(axis=1, out=per_sample[rows])
     if per_label:
-        counts = weight @ observed
-        return np.divide(weight @ elementwise, counts, out=np.zeros(counts.shape),
-                         where=counts > 0)
-    n_observed = observed.sum(axis=1)
+        return np.divide(label_sums, label_counts, out=np.zeros(n_outputs),
+                         where=label_counts > 0)
     counted = n_observed > 0
-    per_sample = elementwise[counted].sum(axis=1) / n_observed[counted]
+    per_sample = per_sample[counted] / n_observed[counted]
     return float(weight[counted] @ per_sample / weight[counted].sum())
 
 

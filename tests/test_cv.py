@@ -321,11 +321,13 @@ def test_stop_rule_waits_for_a_score_that_beats_the_strongest_fit():
     assert not score_turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.39]), 3)
 
 
+@pytest.mark.parametrize("block_bytes", [None, 7 * 8 * 3])
 @pytest.mark.parametrize("soft", [False, True])
-def test_heldout_loss_is_the_metric_of_the_probabilities(soft):
+def test_heldout_loss_is_the_metric_of_the_probabilities(soft, block_bytes):
     # The path's score from logits agrees with binary_cross_entropy of the
     # probabilities (overall and label by label), missing labels and weights
-    # included, and stays finite and silent for logits of +-1000.
+    # included, in one row block or several, and stays finite and silent for
+    # logits of +-1000.
     from scipy.special import expit
 
     from skbce import binary_cross_entropy
@@ -336,9 +338,19 @@ def test_heldout_loss_is_the_metric_of_the_probabilities(soft):
     targets = rng.random((50, 3)) if soft else (rng.random((50, 3)) < 0.4) * 1.0
     targets[rng.random(targets.shape) < 0.1] = np.nan
     weight = rng.uniform(0.5, 2.0, 50)
+    blocks = {} if block_bytes is None else {"block_bytes": block_bytes}
     expected = binary_cross_entropy(targets, expit(logits), sample_weight=weight)
-    assert heldout_loss(logits, targets, weight, False) == pytest.approx(expected, rel=1e-10)
-    per_label = heldout_loss(logits, targets, weight, True)
+    value = heldout_loss(logits, targets, weight, False, **blocks)
+    assert value == pytest.approx(expected, rel=1e-10)
+    complete = np.nan_to_num(targets, nan=1.0)
+    value = heldout_loss(logits, complete, weight, False, **blocks)
+    assert value == pytest.approx(
+        binary_cross_entropy(complete, expit(logits), sample_weight=weight), rel=1e-10)
+    complete_per_label = heldout_loss(logits, complete, weight, True, **blocks)
+    for k in range(3):
+        assert complete_per_label[k] == pytest.approx(binary_cross_entropy(
+            complete[:, k], expit(logits[:, k]), sample_weight=weight), rel=1e-10)
+    per_label = heldout_loss(logits, targets, weight, True, **blocks)
     for k in range(3):
         kept = ~np.isnan(targets[:, k])
         expected = binary_cross_entropy(targets[kept, k], expit(logits[kept, k]),
