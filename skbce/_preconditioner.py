@@ -38,6 +38,7 @@ subset of the outputs. Pure NumPy, no scikit-learn.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.blas import dger
 
 from ._network import ParameterLayout
 
@@ -57,6 +58,23 @@ _CONSTANT_FEATURE_VARIANCE = 1e-12
 # The covariance is estimated from about this many rows per feature, taken
 # with a stride (a view, no copy): the map only needs to be roughly right.
 _ROWS_PER_FEATURE = 20
+
+
+def subtract_outer(matrix, column, row):
+    """``matrix -= outer(column, row)`` in place.
+
+    A float64 C-ordered matrix gets BLAS's rank-one update (no temporary:
+    about six times faster than NumPy's ``outer`` on 1,450 x 38, the
+    solver's every iteration on sparse text); any other goes through NumPy.
+    """
+    if matrix.dtype != np.float64 or not matrix.flags.c_contiguous or not matrix.size:
+        matrix -= np.outer(column, row)
+        return
+    # The transpose of a C-ordered matrix is Fortran-ordered: BLAS updates it in place.
+    updated = dger(-1.0, np.asarray(row, dtype=np.float64),
+                   np.asarray(column, dtype=np.float64), a=matrix.T, overwrite_a=True)
+    if not np.shares_memory(updated, matrix):
+        matrix[...] = updated.T
 
 
 class CentredScaling:
@@ -112,7 +130,7 @@ class CentredScaling:
         out = np.array(gradient, dtype=np.float64)
         coef, intercept = self._first_layer(out)
         # d/dW at fixed centred intercepts is dJ/dW - mu (dJ/db)^T; then the scale.
-        coef -= np.outer(self.mean, intercept)
+        subtract_outer(coef, self.mean, intercept)
         coef *= self.coef_scale
         intercept *= self.intercept_scale
         return out
@@ -191,8 +209,8 @@ class _CentredWeightMap:
         out = np.empty(self.layout.n_params)
         (v,), (v_intercept,) = self.layout.unpack(out)
         # d/dW at fixed b~ is dJ/dW - mu (dJ/db)^T; then the chain rule through T_W.
-        np.multiply(self.mean[:, None], grad_intercept, out=self._buffer)
-        np.subtract(grad_coef, self._buffer, out=self._buffer)
+        np.copyto(self._buffer, grad_coef)
+        subtract_outer(self._buffer, self.mean, grad_intercept)
         self._weights_transpose(self._buffer, v)
         np.multiply(grad_intercept, self.intercept_scale, out=v_intercept)
         return out
