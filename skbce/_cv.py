@@ -122,10 +122,13 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
     for all labels or (``per_label=True``) one per label, then refit on all
     the rows. Every fold fits a *regularization path*: the strengths from
     strong to weak, each fit starting from the previous solution, sharing
-    the fold's change of variables, with a tolerance ten times looser than
-    ``tol`` (the refit uses ``tol``), and stopping once the held-out score
-    has fallen for three strengths in a row. The choice is that of a grid
-    search over the same strengths and folds, at a fraction of its cost.
+    the fold's change of variables, and stopping once the held-out score
+    has fallen for three strengths in a row. The fits along the path stop at
+    ten times ``tol`` (the refit uses ``tol``); for the linear model with one
+    shared strength, the walk scouts at a hundred times ``tol`` and then
+    solves the fold's best strength and its two neighbours on to ten times
+    ``tol``. The choice is that of a grid search over the same strengths and
+    folds, at a fraction of its cost.
 
     Parameters
     ----------
