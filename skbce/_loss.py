@@ -152,7 +152,7 @@ def uniform_coefficient(A):
 
 
 def loss_gradient(raw, A, B, gradient_out=None, offset=None, offset_gradient=None,
-                  block_bytes=BLOCK_BYTES):
+                  block_bytes=BLOCK_BYTES, per_output=False):
     """Return ``L(Z)`` and write ``dL/dZ`` into ``gradient_out``.
 
     Parameters
@@ -173,11 +173,15 @@ def loss_gradient(raw, A, B, gradient_out=None, offset=None, offset_gradient=Non
         likewise formed block by block.
     block_bytes : int, default=262144
         Size of the row blocks the kernel works through.
+    per_output : bool, default=False
+        Return the loss of each output (column) instead of their sum: the
+        linear model's solver drops solved labels without evaluating the
+        others again.
 
     Returns
     -------
-    value : float
-        The loss ``L(Z)``.
+    value : float, or ndarray of shape (n_outputs,) with ``per_output``
+        The loss ``L(Z)`` (float64).
     gradient : ndarray of shape (n_samples, n_outputs)
         ``A * sigmoid(Z) - B`` (``gradient_out`` when it was given).
     """
@@ -185,11 +189,11 @@ def loss_gradient(raw, A, B, gradient_out=None, offset=None, offset_gradient=Non
         gradient_out = np.empty_like(raw)
     block = max(1, block_bytes // (raw.itemsize * max(raw.shape[1], 1)))
     value = _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient)
-    return value, gradient_out
+    return (value if per_output else float(value.sum())), gradient_out
 
 
 def _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient):
-    """The loss, cache block by cache block of rows; writes the gradient."""
+    """The loss of each output, cache block by cache block of rows; writes the gradient."""
     n_samples = raw.shape[0]
     shape = (min(block, n_samples), raw.shape[1])
     w = np.empty(shape, dtype=raw.dtype)
@@ -241,7 +245,7 @@ def _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient):
                 gradient_sum[:m] += g
     if gradient_sum is not None:
         offset_gradient[...] = gradient_sum.sum(axis=0, dtype=np.float64)
-    return float(loss_sum.sum(dtype=np.float64))
+    return loss_sum.sum(axis=0, dtype=np.float64)
 
 
 def hessian_weights(raw, A):

@@ -50,6 +50,10 @@ class Objective(Protocol):
     largest_product : int
         Multiply-adds of the largest matrix product of one evaluation (the
         solver's BLAS-thread policy reads it).
+    last_output_losses : ndarray of shape (n_outputs,) or None
+        The loss of each output (penalty excluded) at the last
+        ``loss_gradient``; ``None`` before one. The linear model's solver
+        reads it to drop solved labels without evaluating the others again.
     """
 
     layout: ParameterLayout
@@ -59,6 +63,7 @@ class Objective(Protocol):
     n_features: int
     stored_values: int | None
     largest_product: int
+    last_output_losses: np.ndarray | None
 
     def loss_gradient(self, theta):
         """Return the value (float) and the gradient (float64 ndarray) at ``theta``."""
@@ -126,7 +131,7 @@ class BlockLoss:
         return forward(self.X, coefs, intercepts, self.activation, self._activations)
 
     def loss_gradient(self, theta):
-        """Return ``L(theta)`` and a fresh float64 gradient."""
+        """Return ``L(theta)`` per output (float64) and a fresh float64 gradient."""
         coefs, intercepts = self._parameters(theta)
         grad_coefs, grad_intercepts = self.layout.unpack(self._grad)
         # The output intercept is added, and its gradient summed, inside the
@@ -135,7 +140,7 @@ class BlockLoss:
                       output_intercept=False)
         value, grad_logits = loss_gradient(
             raw, self._kernel_A, self.B, self._grad_logits,
-            offset=intercepts[-1], offset_gradient=grad_intercepts[-1],
+            offset=intercepts[-1], offset_gradient=grad_intercepts[-1], per_output=True,
         )
         backward(
             self.X, coefs, self.activation, self._activations, grad_logits,
@@ -296,11 +301,12 @@ def scatter_kernel(block, stride, mean):
 def _penalized_loss_gradient(rows, layout, activation, penalty, theta, outputs=None):
     """The loss summed over the blocks of ``rows`` plus the penalty, and its float64 gradient.
 
-    With ``outputs``, the loss of those outputs alone (``layout`` their linear model's).
+    With ``outputs``, the loss of those outputs alone (``layout`` their linear
+    model's). Also returns the loss of each output (without the penalty).
     """
-    value, gradient = rows.map_reduce(loss_gradient_kernel, layout, activation, theta, outputs)
-    value = penalty.loss_gradient(theta, value, gradient)
-    return float(value), gradient
+    losses, gradient = rows.map_reduce(loss_gradient_kernel, layout, activation, theta, outputs)
+    value = penalty.loss_gradient(theta, float(losses.sum()), gradient)
+    return float(value), gradient, losses
 
 
 class BCEObjective:
@@ -335,6 +341,7 @@ class BCEObjective:
         self.stored_values = rows.stored_values
         self.largest_product = rows.map_reduce(largest_product_kernel, layout)
         self._moments = None
+        self.last_output_losses = None
 
     def _theta(self, theta):
         return np.asarray(theta, dtype=self.dtype)
@@ -352,8 +359,9 @@ class BCEObjective:
         value : float
         gradient : ndarray of shape (n_params,), float64
         """
-        return _penalized_loss_gradient(self.rows, self.layout, self.activation, self.penalty,
-                                        self._theta(theta))
+        value, gradient, self.last_output_losses = _penalized_loss_gradient(
+            self.rows, self.layout, self.activation, self.penalty, self._theta(theta))
+        return value, gradient
 
     __call__ = loss_gradient
 
@@ -488,10 +496,12 @@ class OutputSubsetObjective:
         self.layout = ParameterLayout((whole.n_features, len(outputs)))
         self.penalty = whole.penalty.for_outputs(self.layout, outputs)
         self.dtype = whole.dtype
+        self.last_output_losses = None
 
     def loss_gradient(self, theta):
         """Return the outputs' part of ``J(theta)`` and its gradient (float64)."""
-        return _penalized_loss_gradient(
+        value, gradient, self.last_output_losses = _penalized_loss_gradient(
             self.whole.rows, self.layout, self.whole.activation, self.penalty,
             np.asarray(theta, dtype=self.dtype), self.outputs,
         )
+        return value, gradient

@@ -129,8 +129,10 @@ class _PreconditionedObjective:
     def narrow(self, keep):
         """Go on with the current outputs ``keep`` (indices) only, at the last point.
 
-        Returns the narrowed last point; it is evaluated here, so the
-        solver's next call at it costs nothing.
+        Returns the narrowed last point. Its value and gradient are those
+        of the last evaluation, restricted: the kept outputs' columns of the
+        gradient (each output's map acts on its own column) and their losses
+        plus penalties, so the solver's next call at it costs nothing.
         """
         whole, whole_change, whole_coordinates = self._whole
         n_outputs = self.layout_outputs
@@ -144,18 +146,24 @@ class _PreconditionedObjective:
         solved[keep] = False
         test = np.abs(self._last_test_gradient()).reshape(-1, n_outputs)[:, solved]
         self._solved_test = max(self._solved_test, float(np.max(test, initial=0.0)))
-        value = self._last_result[0]
+        value, gradient_u = self._last_result
+        # The kept outputs' part of the value: their losses and penalties.
+        strength = self.objective.penalty.output_strength[keep]
+        coef = theta[:-1, keep]
+        part = float(self.objective.last_output_losses[keep].sum()
+                     + 0.5 * np.einsum("ij,ij->j", coef, coef) @ strength)
         self._outputs = self._outputs[keep]
         self.objective = whole.for_outputs(self._outputs)
         self.change = whole_change.for_outputs(self._outputs)
         self.coordinates = whole_coordinates.for_outputs(self._outputs)
         narrowed = np.ascontiguousarray(u[:, keep]).ravel()
-        self._solved_value = 0.0
-        self.last_u = None
-        part, _ = self(narrowed)
+        self.last_u = narrowed.copy()
+        self._last_gradient = np.ascontiguousarray(
+            self._last_gradient.reshape(-1, n_outputs)[:, keep]).ravel()
         # What the solved outputs add to the value from now on.
         self._solved_value = value - part
-        self._last_result = value, self._last_result[1]
+        self._last_result = value, np.ascontiguousarray(
+            gradient_u.reshape(-1, n_outputs)[:, keep]).ravel()
         return narrowed
 
     def hessp(self, u, vector):

@@ -128,9 +128,21 @@ def test_narrowing_to_the_unsolved_labels_keeps_the_whole_value_gradient_and_par
     change = change_of_variables(objective, theta, "lbfgs", coordinates)
     scaled = _PreconditionedObjective(objective, change, coordinates, 5)
     u = change.to_u(theta)
-    scaled(u)  # the point the solver stands at
+    value, gradient = scaled(u)  # the point the solver stands at
+    test = np.abs(scaled._last_test_gradient()).max()
     keep = np.array([1, 3, 4])
+    # The narrowed point's value and gradient come from the last evaluation,
+    # restricted: narrowing evaluates nothing, nor does the next call there.
+    calls = []
+    map_reduce = objective.rows.map_reduce
+    objective.rows.map_reduce = lambda *args: calls.append(args[0]) or map_reduce(*args)
     narrowed = scaled.narrow(keep)
+    narrowed_value, narrowed_gradient = scaled(narrowed)
+    objective.rows.map_reduce = map_reduce
+    assert calls == []
+    assert narrowed_value == value
+    assert_allclose(narrowed_gradient, gradient.reshape(-1, 5)[:, keep].ravel(), rtol=1e-12)
+    assert scaled._largest_last_test_gradient() == pytest.approx(test, rel=1e-12)
     columns = np.ascontiguousarray(u.reshape(-1, 5)[:, keep]).ravel()
     assert_allclose(narrowed, columns)
     assert_allclose(scaled.theta(narrowed), theta, rtol=1e-10)
