@@ -248,6 +248,46 @@ def _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient):
     return loss_sum.sum(axis=0, dtype=np.float64)
 
 
+def curvature_sums(raw, A, block_bytes=BLOCK_BYTES):
+    """Return ``sum_n A sigmoid'(Z)`` of each output, cache block by cache block of rows.
+
+    The column sums of :func:`hessian_weights`, in place in two block-sized
+    buffers: no ``n x K`` temporary.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n_samples, n_outputs)
+        The logits.
+    A : ndarray or scalar
+        Coefficient from :func:`bce_coefficients` (or :func:`uniform_coefficient`).
+    block_bytes : int, default=262144
+
+    Returns
+    -------
+    ndarray of shape (n_outputs,), float64
+    """
+    n_samples = raw.shape[0]
+    block = max(1, block_bytes // (raw.itemsize * max(raw.shape[1], 1)))
+    shape = (min(block, n_samples), raw.shape[1])
+    e, t = np.empty(shape, dtype=raw.dtype), np.empty(shape, dtype=raw.dtype)
+    running = np.zeros(shape, dtype=raw.dtype)  # non-negative terms, as the loss's
+    scalar = np.ndim(A) == 0
+    with np.errstate(under="ignore"):
+        for start in range(0, n_samples, block):
+            stop = min(start + block, n_samples)
+            eb, tb = e[: stop - start], t[: stop - start]
+            # sigmoid'(z) = e / (1 + e)^2 with e = exp(-|z|): symmetric in z.
+            np.abs(raw[start:stop], out=eb)
+            np.negative(eb, out=eb)
+            np.exp(eb, out=eb)
+            np.add(eb, 1, out=tb)
+            tb *= tb
+            eb /= tb
+            eb *= A if scalar else A[start:stop]
+            running[: stop - start] += eb
+    return running.sum(axis=0, dtype=np.float64)
+
+
 def hessian_weights(raw, A):
     """Return ``d^2 L / dZ^2``, the diagonal ``A * sigmoid(Z) * (1 - sigmoid(Z))``.
 

@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 from scipy import sparse
 
-from ._loss import hessian_weights, loss_gradient, uniform_coefficient
+from ._loss import curvature_sums, hessian_weights, loss_gradient, uniform_coefficient
 from ._moments import (
     weighted_centred_product,
     weighted_centred_squares,
@@ -26,9 +26,6 @@ from ._moments import (
 )
 from ._network import ParameterLayout, allocate_activations, backward, forward
 from ._penalty import L2Penalty
-
-# Rows per block when the curvature is summed: no n x K temporary.
-_CURVATURE_BLOCK_ROWS = 4096
 
 
 class Objective(Protocol):
@@ -163,12 +160,7 @@ class BlockLoss:
             # intercepts, so each output's curvature is sigma'(b) sum_n A_n.
             at_intercepts = hessian_weights(intercepts[0].astype(np.float64)[None, :], 1.0)[0]
             return at_intercepts * self.A.sum(axis=0, dtype=np.float64)
-        raw = self.logits(theta)
-        per_output = np.zeros(raw.shape[1])
-        for start in range(0, raw.shape[0], _CURVATURE_BLOCK_ROWS):
-            rows = slice(start, start + _CURVATURE_BLOCK_ROWS)
-            per_output += hessian_weights(raw[rows], self.A[rows]).sum(axis=0, dtype=np.float64)
-        return per_output
+        return curvature_sums(self.logits(theta), self._kernel_A)
 
     def _hessian_weights(self, theta):
         """``A sigmoid'(Z)`` at ``theta``, kept while the solver probes one point."""
