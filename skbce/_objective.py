@@ -71,6 +71,9 @@ class Objective(Protocol):
     def curvature_per_output(self, theta):
         """Return the summed loss curvature ``sum_n A sigmoid'(Z)`` of each output."""
 
+    def prior_curvature(self):
+        """Return each output's curvature at its intercept-only optimum."""
+
     def feature_moments(self):
         """Return the loss-weighted mean and variance of each feature (``None``: no weight)."""
 
@@ -257,6 +260,12 @@ def curvature_kernel(block, layout, activation, theta):
     return _block_loss(block, layout, activation).curvature_per_output(theta)
 
 
+def coefficient_sums_kernel(block, n_outputs):
+    """``sum_n A_nk`` and ``sum_n B_nk`` of each output (float64)."""
+    A = np.broadcast_to(block.A, (block.A.shape[0], n_outputs))
+    return A.sum(axis=0, dtype=np.float64), block.B.sum(axis=0, dtype=np.float64)
+
+
 def hessp_kernel(block, layout, activation, theta, vector):
     return _block_loss(block, layout, activation).hessp(theta, vector)
 
@@ -333,6 +342,7 @@ class BCEObjective:
         self.stored_values = rows.stored_values
         self.largest_product = rows.map_reduce(largest_product_kernel, layout)
         self._moments = None
+        self._prior_curvature = None
         self.last_output_losses = None
 
     def _theta(self, theta):
@@ -423,6 +433,24 @@ class BCEObjective:
         """Return ``sum_n A_nk sigmoid'(Z_nk)`` for each output ``k`` at ``theta``."""
         return self.rows.map_reduce(curvature_kernel, self.layout, self.activation,
                                     self._theta(theta))
+
+    def prior_curvature(self):
+        """Return each output's curvature at its intercept-only optimum, ``p (1 - p) sum_n A``.
+
+        ``p = sum_n B / sum_n A`` is the output's loss-weighted mean target,
+        at which the intercept-only model's logit sits. One pass over the
+        loss coefficients, kept.
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,)
+        """
+        if self._prior_curvature is None:
+            A_sums, B_sums = self.rows.map_reduce(coefficient_sums_kernel,
+                                                  self.layout.layer_sizes[-1])
+            mean = np.divide(B_sums, A_sums, out=np.zeros_like(A_sums), where=A_sums > 0)
+            self._prior_curvature = mean * (1.0 - mean) * A_sums
+        return self._prior_curvature
 
     def feature_moments(self):
         """Return the loss-weighted mean and variance of each feature.

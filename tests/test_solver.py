@@ -178,3 +178,39 @@ def test_labels_solved_early_leave_the_solve_and_every_label_passes_the_test():
     per_label = 12 * standardized(objective).gradient_to_u(gradient)
     assert np.abs(per_label).max() < clf.tol
     assert np.abs(per_label).max() > 0
+
+
+def test_a_warm_start_that_saturates_a_label_costs_about_a_cold_fit():
+    # Fitted on rows where a rare label never occurs, the warm start gives it
+    # an intercept near -23 and almost no curvature; the map keeps a floor of
+    # its intercept-only curvature, so the refit on all rows converges in
+    # about a cold fit's iterations (ten times as many without the floor).
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 20))
+    Y = (X @ rng.standard_normal((20, 5)) + rng.standard_normal((400, 5)) > 2.5).astype(int)
+    Y[:, 0] = 0
+    Y[:5, 0] = 1
+    warm = _fit(X[100:], Y[100:], alpha=1e-3)
+    assert warm.intercepts_[0][0] < -15
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        warm.set_params(warm_start=True).fit(X, Y)
+    cold = _fit(X, Y, alpha=1e-3)
+    assert warm.n_iter_ <= 2 * cold.n_iter_, (warm.n_iter_, cold.n_iter_)
+    assert warm.loss_ == pytest.approx(cold.loss_, rel=1e-6)
+
+
+def test_prior_curvature_is_the_curvature_at_the_intercept_only_optimum():
+    from skbce._problem import logit_of_mean
+
+    from ._helpers import make_objective
+
+    rng = np.random.default_rng(2)
+    X, Y = _data(n_labels=3)
+    weight = rng.uniform(0.5, 2.0, X.shape[0])
+    objective = make_objective(X, Y, (), "identity", 1.0, sample_weight=weight)
+    theta = np.zeros(objective.layout.n_params)
+    (_,), (intercept,) = objective.layout.unpack(theta)
+    intercept[:] = logit_of_mean(weight @ Y, np.full(3, weight.sum()))
+    assert_allclose(objective.prior_curvature(), objective.curvature_per_output(theta),
+                    rtol=1e-10)
