@@ -208,6 +208,8 @@ def forward(X, coefs, intercepts, activation, activations, output_intercept=True
         Hidden activation, one of ``ACTIVATIONS``.
     activations : list of ndarray
         Buffers from :func:`allocate_activations`; the last receives the logits.
+        With a sparse ``X`` the first layer's buffer is replaced (in the
+        list) by the array SciPy's product wrote.
     output_intercept : bool, default=True
         Whether to add the output layer's intercept; ``False`` leaves it to
         the loss kernel (:func:`skbce._loss.loss_gradient`'s ``offset``).
@@ -220,8 +222,18 @@ def forward(X, coefs, intercepts, activation, activations, output_intercept=True
     activate, _ = _activation_pair(activation)
     layer_input = X
     last = len(coefs) - 1
-    for i, (coef, intercept, out) in enumerate(zip(coefs, intercepts, activations)):
-        _matmul_into(layer_input, coef, out)
+    for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+        out = activations[i]
+        if sparse.issparse(layer_input):
+            # SciPy writes a sparse product into a new array: that array
+            # becomes the layer's buffer, saving a copy of n x width values.
+            product = np.asarray(layer_input @ coef)
+            if product.dtype == out.dtype and product.flags.c_contiguous:
+                activations[i] = out = product
+            else:
+                out[...] = product
+        else:
+            np.matmul(layer_input, coef, out=out)
         if i < last or output_intercept:
             out += intercept
         if i < last:
