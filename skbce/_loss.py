@@ -236,10 +236,10 @@ def _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient):
             ub *= a
             g += ub
             loss_sum[:m] += g
-            # a sigmoid(z) = a / (1 + exp(-z)): relative precision for both signs.
+            # a sigmoid(z) = a / (1 + exp(-z)): relative precision for both signs,
+            # and the division folds in the multiplication by a.
             wb += 1
-            np.reciprocal(wb, out=g)
-            g *= a
+            np.divide(a, wb, out=g)
             g -= b
             if gradient_sum is not None:
                 gradient_sum[:m] += g
