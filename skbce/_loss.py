@@ -151,6 +151,11 @@ def uniform_coefficient(A):
     return A
 
 
+def block_rows(n_outputs, itemsize, block_bytes=BLOCK_BYTES):
+    """Rows of ``n_outputs`` values of ``itemsize`` bytes in a block of about ``block_bytes``."""
+    return max(1, block_bytes // (itemsize * max(n_outputs, 1)))
+
+
 def loss_gradient(raw, A, B, gradient_out=None, offset=None, offset_gradient=None,
                   block_bytes=BLOCK_BYTES, per_output=False):
     """Return ``L(Z)`` and write ``dL/dZ`` into ``gradient_out``.
@@ -187,7 +192,7 @@ def loss_gradient(raw, A, B, gradient_out=None, offset=None, offset_gradient=Non
     """
     if gradient_out is None:
         gradient_out = np.empty_like(raw)
-    block = max(1, block_bytes // (raw.itemsize * max(raw.shape[1], 1)))
+    block = block_rows(raw.shape[1], raw.itemsize, block_bytes)
     value = _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient)
     return (value if per_output else float(value.sum())), gradient_out
 
@@ -267,7 +272,7 @@ def curvature_sums(raw, A, block_bytes=BLOCK_BYTES):
     ndarray of shape (n_outputs,), float64
     """
     n_samples = raw.shape[0]
-    block = max(1, block_bytes // (raw.itemsize * max(raw.shape[1], 1)))
+    block = block_rows(raw.shape[1], raw.itemsize, block_bytes)
     shape = (min(block, n_samples), raw.shape[1])
     e, t = np.empty(shape, dtype=raw.dtype), np.empty(shape, dtype=raw.dtype)
     running = np.zeros(shape, dtype=raw.dtype)  # non-negative terms, as the loss's

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._loss import BLOCK_BYTES
+from ._loss import BLOCK_BYTES, block_rows
 from ._network import allocate_activations, forward, initial_parameters
 from ._penalty import L2Penalty
 from ._problem import build_problem
@@ -62,14 +62,14 @@ def heldout_loss(logits, targets, weight, per_label, block_bytes=BLOCK_BYTES):
     n_samples, n_outputs = logits.shape
     cap = -np.log(np.finfo(targets.dtype).eps)
     missing = bool(np.isnan(targets).any())
-    block_rows = max(1, block_bytes // (8 * n_outputs))
-    elementwise = np.empty((min(block_rows, n_samples), n_outputs))
+    rows_per_block = block_rows(n_outputs, 8, block_bytes)  # float64 scratch
+    elementwise = np.empty((min(rows_per_block, n_samples), n_outputs))
     scratch = np.empty_like(elementwise)
     per_sample = np.empty(n_samples)
     n_observed = np.full(n_samples, float(n_outputs))
     label_sums, label_counts = np.zeros(n_outputs), np.zeros(n_outputs)
-    for start in range(0, n_samples, block_rows):
-        rows = slice(start, start + block_rows)
+    for start in range(0, n_samples, rows_per_block):
+        rows = slice(start, start + rows_per_block)
         z = logits[rows].astype(np.float64, copy=False)
         y = targets[rows]
         e, t = elementwise[: z.shape[0]], scratch[: z.shape[0]]
