@@ -62,6 +62,10 @@ class L2Penalty:
                 total += 0.5 * float(np.square(coef, dtype=np.float64).sum(axis=0) @ strength)
         return total
 
+    def output_values(self, coef):
+        """Each output's penalty ``(1/2) lambda_k ||W[:, k]||^2`` of the linear model's ``coef``."""
+        return 0.5 * self.output_strength * np.einsum("ij,ij->j", coef, coef)
+
     def add_gradient(self, coefs, grad_coefs):
         """Add the penalty's gradient to ``grad_coefs`` (views into the gradient), in place."""
         for coef, grad_coef, strength in zip(coefs, grad_coefs, self._layer_strengths()):

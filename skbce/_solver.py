@@ -156,10 +156,9 @@ class _PreconditionedObjective:
         self._solved_test = max(self._solved_test, float(np.max(test, initial=0.0)))
         value, gradient_u = self._last_result
         # The kept outputs' part of the value: their losses and penalties.
-        strength = self.objective.penalty.output_strength[keep]
-        coef = theta[:-1, keep]
-        part = float(self.objective.last_output_losses[keep].sum()
-                     + 0.5 * np.einsum("ij,ij->j", coef, coef) @ strength)
+        objective = self.objective
+        part = float((objective.last_output_losses + objective.penalty.output_values(
+            theta[:-1]))[keep].sum())
         self._outputs = self._outputs[keep]
         self.objective = whole.for_outputs(self._outputs)
         self.change = whole_change.for_outputs(self._outputs)
@@ -192,8 +191,8 @@ class _PreconditionedObjective:
 
 
 # The linear model's solve goes on with the unsolved outputs once at least
-# this fraction of them passes the test: each narrowing costs one evaluation
-# of the rest (and a copy of their loss coefficients), so they are grouped.
+# this fraction of them passes the test: each narrowing copies the rest's
+# loss coefficients and builds new buffers, so they are grouped.
 _NARROW_FRACTION = 0.25
 
 # On small problems (largest product below _NARROW_PRODUCT multiply-adds),

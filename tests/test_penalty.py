@@ -58,3 +58,12 @@ def test_objective_with_a_strength_per_label(hidden):
         vector = rng.normal(size=theta.shape)
         numeric = five_point_gradient(lambda t: objective.loss_gradient(t)[1] @ vector, theta)
         assert relative_error(objective.hessp(theta, vector), numeric) < 1e-6
+
+
+def test_output_values_are_each_columns_share_of_the_penalty():
+    layout = ParameterLayout((4, 3))
+    penalty = L2Penalty(layout, np.array([0.5, 2.0, 0.0]))
+    coef = np.random.default_rng(0).normal(size=(4, 3))
+    values = penalty.output_values(coef)
+    np.testing.assert_allclose(values, 0.5 * penalty.output_strength * (coef**2).sum(axis=0))
+    assert values.sum() == pytest.approx(penalty.value([coef]))
