@@ -262,8 +262,9 @@ def curvature_kernel(block, layout, activation, theta):
 
 def coefficient_sums_kernel(block, n_outputs):
     """``sum_n A_nk`` and ``sum_n B_nk`` of each output (float64)."""
-    A = np.broadcast_to(block.A, (block.A.shape[0], n_outputs))
-    return A.sum(axis=0, dtype=np.float64), block.B.sum(axis=0, dtype=np.float64)
+    # A single column of A (one weight per row) is summed once, not per output.
+    A_sums = np.broadcast_to(block.A.sum(axis=0, dtype=np.float64), (n_outputs,))
+    return A_sums.copy(), block.B.sum(axis=0, dtype=np.float64)
 
 
 def hessp_kernel(block, layout, activation, theta, vector):
