@@ -253,6 +253,7 @@ class EarlyStopping:
         self.scores = []
         self.best_score = -np.inf
         self.best_theta = None
+        self.best_iteration = 0  # 1 for the first iteration's parameters
         self.stopped = False
         self._stalled = 0
 
@@ -266,6 +267,7 @@ class EarlyStopping:
             self._stalled += 1
         if score > self.best_score:
             self.best_score, self.best_theta = score, np.array(theta, copy=True)
+            self.best_iteration = len(self.scores)
         self.stopped = self._stalled >= self.n_iter_no_change
         return self.stopped
 
@@ -492,13 +494,20 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
     theta = np.asarray(scaled.theta(result.x), dtype=np.float64)
     n_iter = max(int(result.nit), 1)
     message = str(result.message)
+    held_out_choice = False
     if early_stopping is not None and early_stopping.best_theta is not None:
         # The best held-out score, not the last iterate, is the solution.
         theta = early_stopping.best_theta
         result.fun = objective.loss(theta)
         result.x = scaled.u(theta)
+        # An earlier iterate scored best: it is short of the optimum by choice.
+        held_out_choice = early_stopping.best_iteration < len(early_stopping.scores)
         if early_stopping.stopped:
             result.status, message = 0, "the held-out score stopped improving"
+        elif held_out_choice and result.status != 1:
+            result.status = 0
+            message = (f"the held-out score was best at iteration "
+                       f"{early_stopping.best_iteration}")
     grad_norm = scaled.largest_test_gradient(result.x)  # what the test compares with tol
     # L-BFGS-B also ends on its own test of the objective's decrease, or on a
     # line search that rounding stalls. For the convex, smooth linear model
@@ -509,7 +518,7 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
     # keeps L-BFGS-B's own verdict, as MLPClassifier does.
     precision = max(_FTOL, float(np.finfo(objective.dtype).eps))
     floor = test_scale * abs(float(result.fun)) * np.sqrt(precision)
-    if solver == "lbfgs" and result.status != 1 and linear:
+    if solver == "lbfgs" and result.status != 1 and linear and not held_out_choice:
         if grad_norm < max(tol, floor):
             result.status = 0
         else:

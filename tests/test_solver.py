@@ -214,3 +214,21 @@ def test_prior_curvature_is_the_curvature_at_the_intercept_only_optimum():
     intercept[:] = logit_of_mean(weight @ Y, np.full(3, weight.sum()))
     assert_allclose(objective.prior_curvature(), objective.curvature_per_output(theta),
                     rtol=1e-10)
+
+
+def test_early_stopping_that_keeps_an_earlier_iterate_is_no_convergence_failure():
+    # Weak penalty, noise features, 200 rows: the held-out BCE is best within
+    # the first iterations, and the solve goes on to the optimum.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 60))
+    Y = (rng.random((200, 4)) < 1 / (1 + np.exp(-X[:, :4]))).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = BCEMultiLabelClassifier(alpha=1e-3, early_stopping=True, random_state=0).fit(X, Y)
+    best = int(np.argmax(model.validation_scores_))
+    assert best < len(model.validation_scores_) - 1
+    assert model.best_validation_score_ == model.validation_scores_[best]
+    # Its budget still counts: stopped by max_iter, it warns.
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        BCEMultiLabelClassifier(alpha=1e-3, early_stopping=True, max_iter=1,
+                                random_state=0).fit(X, Y)
