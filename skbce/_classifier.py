@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _validation
+from ._constant_features import drop_constant_features, narrow_linear, widen_linear
 from ._held_out_path import held_out_path
 from ._network import (
     ACTIVATIONS,
@@ -331,13 +332,17 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         data = training_data(self, X, y, sample_weight)
         alpha = _validation.check_alpha(alpha, data.rows.n_outputs)
         rows, held_out = self._held_out_split(data.rows, hidden)
+        varying = None
+        if not hidden:
+            # The weights of constant features are zero: the solve leaves them out.
+            rows, held_out, varying = drop_constant_features(rows, held_out)
         problem = build_problem(
             rows, hidden=hidden, activation=self.activation, alpha=alpha,
             pos_weight=self.pos_weight, label_smoothing=self.label_smoothing,
         )
         if data.target_type != "multiclass":
             _validation.check_threshold(self.threshold, data.rows.n_outputs)
-        theta0 = self._starting_point(problem, previous, data.classes)
+        theta0 = self._starting_point(problem, previous, data.classes, varying)
         options = {"solver": self.solver, "max_iter": self.max_iter, "max_fun": self.max_fun}
         if choose_alpha and held_out is not None and self.early_stopping == "auto":
             path = held_out_path(
@@ -353,7 +358,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
                 start_standardized=previous is None and bool(hidden),
                 early_stopping=self._early_stopping(problem, held_out), **options,
             )
-        self._store(data, problem, result)
+        self._store(data, problem, result, varying)
         self.alpha_ = alpha
         return self
 
@@ -385,10 +390,13 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             held_out_loss(held_out, problem, self.activation), self.n_iter_no_change, self.tol
         )
 
-    def _store(self, data, problem, result):
-        """Set the fitted attributes from the solution."""
-        layout = problem.objective.layout
-        coefs, intercepts = layout.unpack(result.theta.astype(problem.objective.dtype))
+    def _store(self, data, problem, result, varying=None):
+        """Set the fitted attributes from the solution (over the features ``varying``)."""
+        layout, theta = problem.objective.layout, result.theta
+        if varying is not None:
+            layout = ParameterLayout((varying.size, layout.layer_sizes[-1]))
+            theta = widen_linear(theta, varying)
+        coefs, intercepts = layout.unpack(theta.astype(problem.objective.dtype))
         self.coefs_ = [c.copy() for c in coefs]
         self.intercepts_ = [b.copy() for b in intercepts]
         self.classes_ = data.classes
@@ -413,19 +421,23 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         layout = ParameterLayout(sizes)
         return sizes, layout.pack(self.coefs_, self.intercepts_)
 
-    def _starting_point(self, problem, previous, classes):
-        """The previous solution (warm start), else the prior or a random start."""
+    def _starting_point(self, problem, previous, classes, varying=None):
+        """The previous solution (warm start), else the prior or a random start.
+
+        With ``varying``, the linear fit's features are those only.
+        """
         layout = problem.objective.layout
         if previous is not None:
             sizes, theta = previous
-            if sizes != layout.layer_sizes:
+            now = layout.layer_sizes if varying is None else (varying.size, *layout.layer_sizes[1:])
+            if sizes != now:
                 raise ValueError(
                     "warm_start=True needs the same layer sizes (features, hidden "
                     f"layers, labels) as the previous fit: {sizes} before, "
-                    f"{layout.layer_sizes} now. Set warm_start=False to start afresh."
+                    f"{now} now. Set warm_start=False to start afresh."
                 )
             _validation.check_warm_start_classes(self.classes_, classes)
-            return theta
+            return theta if varying is None else narrow_linear(theta, varying)
         theta0 = initial_parameters(
             layout, self.activation, check_random_state(self.random_state),
             problem.objective.dtype,

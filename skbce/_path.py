@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._constant_features import drop_constant_features, widen_linear
 from ._loss import BLOCK_BYTES, block_rows
-from ._network import allocate_activations, forward, initial_parameters
+from ._network import ParameterLayout, allocate_activations, forward, initial_parameters
 from ._penalty import L2Penalty
 from ._problem import build_problem
 from ._rows import InMemoryRows
@@ -171,7 +172,14 @@ def fold_path(
         Solver iterations per strength, scouting and refining (0 after the
         path stopped).
     """
-    rows = InMemoryRows(X[train], targets[train], weight[train])
+    rows, X_test = InMemoryRows(X[train], targets[train], weight[train]), X[test]
+    varying = None
+    if not hidden:
+        # The weights of the fold's constant features are zero: the solve
+        # and the held-out logits leave those columns out.
+        rows, _, varying = drop_constant_features(rows)
+        if varying is not None:
+            X_test = X_test[:, varying]
     problem = build_problem(
         rows, hidden=hidden, activation=activation, alpha=1.0, pos_weight=pos_weight,
         label_smoothing=label_smoothing,
@@ -186,11 +194,14 @@ def fold_path(
         theta[-layout.layer_sizes[-1]:] = problem.prior
     with solve_blas_threads(objective.largest_product):
         basis = covariance_basis(objective, solver)
-    X_test, targets_test, weight_test = X[test], targets[test], weight[test]
+    targets_test, weight_test = targets[test], weight[test]
 
     def held_out_score(theta):
         if score is not None:
-            return score(layout, theta, test)
+            if varying is None:
+                return score(layout, theta, test)
+            return score(ParameterLayout((X.shape[1], rows.n_outputs)),
+                         widen_linear(theta, varying), test)
         logits = fold_logits(X_test, layout, activation, theta, objective.dtype)
         return -heldout_loss(logits, targets_test, weight_test, per_label)
 

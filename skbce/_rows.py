@@ -25,6 +25,7 @@ from scipy import sparse
 from sklearn.utils.validation import check_consistent_length
 
 from . import _validation
+from ._constant_features import varying_features
 
 
 @dataclass
@@ -140,6 +141,15 @@ class InMemoryRows:
             InMemoryRows(block.X, block.targets, train_weight),
             InMemoryRows(block.X[held_out], block.targets[held_out], block.weight[held_out]),
         )
+
+    def varying_features(self):
+        """Whether each feature varies over the rows of positive weight (before :meth:`fold`)."""
+        return varying_features(self._block.X, self._block.weight)
+
+    def with_features(self, features):
+        """The same rows with the columns ``features`` (a boolean mask) only; ``X`` is copied."""
+        block = self._block
+        return InMemoryRows(block.X[:, features], block.targets, block.weight)
 
     def fold(self, kernel, *args):
         """Replace the targets and weights by the loss coefficients ``kernel`` returns."""
