@@ -119,3 +119,20 @@ def test_the_solve_and_each_fold_see_the_varying_features_only(monkeypatch):
     BCEMultiLabelClassifierCV(alphas=3, cv=folds).fit(X, Y)
     fold_sizes = {int((X[train].max(axis=0) > 0).sum()) for train, _ in folds}
     assert set(seen[:-1]) == fold_sizes and seen[-1] == int((X.max(axis=0) > 0).sum())
+
+
+def test_dense_rows_are_copied_only_for_a_real_share_of_constant_columns(monkeypatch):
+    import skbce._classifier
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(120, 40))
+    X[:, 7] = 1.0  # one constant column in forty: not worth a copy of X
+    Y = (X[:, :2] + rng.normal(size=(120, 2)) > 0).astype(int)
+    seen = []
+    solve = skbce._classifier.solve
+    monkeypatch.setattr(skbce._classifier, "solve", lambda objective, *args, **kwargs: (
+        seen.append(objective.layout.layer_sizes[0]) or solve(objective, *args, **kwargs)))
+    model = BCEMultiLabelClassifier().fit(X, Y)
+    BCEMultiLabelClassifier().fit(sparse.csr_matrix(X), Y)
+    assert seen == [40, 39]
+    np.testing.assert_allclose(model.coefs_[0][7], 0.0, atol=1e-10)
