@@ -19,6 +19,9 @@ from scipy import sparse
 # rows are sliced in time proportional to their stored values, always.)
 _DENSE_SHARE = 0.1
 
+# Dense rows are first tested on about this many rows, taken with a stride.
+_SAMPLE_ROWS = 1000
+
 
 def varying_features(X, weight):
     """Whether each column of ``X`` takes more than one value on the rows of positive weight.
@@ -32,17 +35,30 @@ def varying_features(X, weight):
     -------
     ndarray of bool of shape (n_features,)
     """
-    if not (weight > 0).all():
-        X = X[weight > 0]
+    positive = weight > 0
+    if sparse.issparse(X):
+        if not positive.all():
+            X = X[positive]
+        if X.shape[0] == 0:
+            return np.zeros(X.shape[1], dtype=bool)
+        # min and max count the implicit zeros
+        return X.min(axis=0).toarray().ravel() != X.max(axis=0).toarray().ravel()
+    # A column that varies on a strided sample of the rows (a view) varies:
+    # only the others are read in full, so a dense X costs a small fraction
+    # of one pass.
+    stride = max(1, X.shape[0] // _SAMPLE_ROWS)
+    varying = _spread(X[::stride][positive[::stride]])
+    candidates = np.flatnonzero(~varying)
+    if candidates.size:
+        varying[candidates] = _spread(X[:, candidates][positive])
+    return varying
+
+
+def _spread(X):
+    """Whether each column of the dense ``X`` holds more than one value (no rows: none)."""
     if X.shape[0] == 0:
         return np.zeros(X.shape[1], dtype=bool)
-    if sparse.issparse(X):
-        # min and max count the implicit zeros
-        low = X.min(axis=0).toarray().ravel()
-        high = X.max(axis=0).toarray().ravel()
-    else:
-        low, high = X.min(axis=0), X.max(axis=0)
-    return low != high
+    return X.min(axis=0) != X.max(axis=0)
 
 
 def widen_linear(theta, varying):

@@ -29,6 +29,21 @@ def test_varying_features_ignore_rows_without_weight(to_sparse):
     np.testing.assert_array_equal(varying_features(to_sparse(X), np.ones(3)), [0, 1, 1, 1])
 
 
+def test_a_column_that_varies_off_the_strided_sample_is_found():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5003, 4))
+    X[:, 1] = 2.0
+    X[:, 2] = 2.0
+    X[7, 2] = 3.0  # off the sample of every fifth row
+    X[:, 3] = 0.0
+    X[11, 3] = 1.0
+    weight = np.ones(5003)
+    np.testing.assert_array_equal(varying_features(X, weight), [1, 0, 1, 1])
+    weight[11] = 0.0  # column 3 varies on a row without weight only
+    np.testing.assert_array_equal(varying_features(X, weight), [1, 0, 1, 0])
+    np.testing.assert_array_equal(varying_features(sparse.csr_matrix(X), weight), [1, 0, 1, 0])
+
+
 def test_narrow_undoes_widen():
     varying = np.array([True, False, True, True, False])
     theta = np.arange(1.0, 13.0)  # 3 varying features and an intercept, 3 outputs
