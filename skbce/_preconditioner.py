@@ -603,14 +603,17 @@ class FeatureBasis:
     inverse_basis: np.ndarray
 
 
-def feature_basis(mean, covariance):
+def feature_basis(mean, covariance, full_variance=None):
     """Decompose the weighted feature covariance into a :class:`FeatureBasis`.
 
     Parameters
     ----------
     mean : ndarray of shape (n_features,)
     covariance : ndarray of shape (n_features, n_features)
-        Weighted covariance of the features.
+        Weighted covariance of the features (of sampled rows).
+    full_variance : ndarray of shape (n_features,), default=None
+        The features' variance over all the rows, when ``covariance`` is
+        that of a sample of them.
 
     Returns
     -------
@@ -620,7 +623,7 @@ def feature_basis(mean, covariance):
     variance = np.diag(covariance).copy()
     # Constant features (no variance beyond rounding, relative to their own
     # magnitude) stay out of the rotation: their weights only meet the penalty.
-    varying = variance > _CONSTANT_FEATURE_VARIANCE * (variance + mean**2)
+    varying = _varies(variance, mean)
     feature_scale = np.ones(n_features)
     eigenvalues = np.zeros(n_features)
     eigenvectors = np.eye(n_features)
@@ -636,6 +639,12 @@ def feature_basis(mean, covariance):
         )
         eigenvalues[varying] = np.maximum(values, _EIGENVALUE_FLOOR * values[-1])
         eigenvectors[block] = vectors
+    if full_variance is not None:
+        # A rare value the sample missed (a one-hot column with a few
+        # positives): outside the rotation, the feature keeps the diagonal
+        # curvature of all the rows, not the penalty's alone.
+        missed = ~varying & _varies(full_variance, mean)
+        eigenvalues[missed] = full_variance[missed]
     # The penalty in the rotated coordinates, sum_i Q_ij^2 / F_i^2: exact
     # (lambda) when the covariance itself was decomposed (F = 1), its diagonal
     # otherwise.
@@ -644,6 +653,11 @@ def feature_basis(mean, covariance):
         mean, eigenvectors / feature_scale[:, None], eigenvalues, penalty_diagonal,
         np.ascontiguousarray((eigenvectors * feature_scale[:, None]).T),
     )
+
+
+def _varies(variance, mean):
+    """Whether each feature has variance beyond rounding, relative to its magnitude."""
+    return variance > _CONSTANT_FEATURE_VARIANCE * (variance + mean**2)
 
 
 def scaled_preconditioner(layout, basis, per_output, l2):

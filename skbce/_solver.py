@@ -334,8 +334,10 @@ def covariance_basis(objective, solver="lbfgs"):
     mean, covariance = objective.feature_covariance(
         covariance_stride(objective.n_samples, objective.n_features)
     )
+    # The sampled rows may miss a rare value: the moments of all rows see it.
+    _, variance = objective.feature_moments()
     with one_blas_thread():  # a d x d eigendecomposition
-        return feature_basis(mean, covariance)
+        return feature_basis(mean, covariance, variance)
 
 
 def change_of_variables(objective, theta0, solver, coordinates, basis=None):

@@ -428,3 +428,31 @@ def test_subtract_outer_is_numpy_outer_in_place(dtype, order):
     np.testing.assert_allclose(matrix, expected, rtol=1e-6)
     if order == "C":
         np.testing.assert_allclose(flat[:21].reshape(7, 3), expected, rtol=1e-6)
+
+
+def test_a_rare_value_the_covariance_sample_misses_keeps_its_curvature():
+    # One-hot columns with five positives each, all off the strided rows of
+    # the covariance (or all on them): outside the rotation their weights
+    # were scaled by the penalty alone, and the fit took ten times the
+    # iterations of the same columns seen by the sample (284 against 28).
+    from skbce import BCEMultiLabelClassifier
+
+    rng = np.random.default_rng(0)
+    n, d = 40000, 60
+    X = np.hstack([rng.normal(size=(n, d)), np.zeros((n, 4))])
+    stride = covariance_stride(n, d + 4)
+    assert stride > 1
+    iterations, gaps = {}, {}
+    for on_sample in (True, False):
+        pool = np.flatnonzero((np.arange(n) % stride == 0) == on_sample)
+        X[:, d:] = 0.0
+        for j in range(d, d + 4):
+            X[rng.choice(pool, size=5, replace=False), j] = 1.0
+        logit = X[:, :3] @ np.array([1.0, -1.0, 0.5]) + 4.0 * X[:, d] - 1.0
+        Y = np.column_stack([rng.random(n) < 1 / (1 + np.exp(-logit)), X[:, 3] > 0]).astype(int)
+        model = BCEMultiLabelClassifier(alpha=1e-3).fit(X, Y)
+        tight = BCEMultiLabelClassifier(alpha=1e-3, tol=1e-9, max_iter=3000).fit(X, Y)
+        iterations[on_sample] = model.n_iter_
+        gaps[on_sample] = (model.loss_ - tight.loss_) / tight.loss_
+    assert iterations[False] <= 2 * iterations[True]
+    assert max(gaps.values()) < 1e-6
