@@ -66,6 +66,7 @@ class _SharedLimit:
     def __init__(self):
         self._lock = threading.Lock()
         self._saved = None  # thread counts before the first request
+        self._owed = None  # counts a restore could not set (see leave)
         self._requests = 0  # solves in progress
         self._all_blas = 0  # of which small problems (every BLAS on one thread)
 
@@ -79,7 +80,10 @@ class _SharedLimit:
     def enter(self, all_blas):
         with self._lock:
             if self._requests == 0:
-                self._saved = [lib.num_threads for lib in _blas_controllers()]
+                # After a restore that did not take, the counts now read are
+                # the fits' own, not the ones to come back to.
+                self._saved = self._owed or [lib.num_threads for lib in _blas_controllers()]
+                self._owed = None
             self._requests += 1
             self._all_blas += bool(all_blas)
             self._apply()
@@ -91,6 +95,9 @@ class _SharedLimit:
             if self._requests == 0:
                 for lib, saved in zip(_blas_controllers(), self._saved):
                     _set_threads(lib, saved)
+                restored = all(lib.num_threads == saved
+                               for lib, saved in zip(_blas_controllers(), self._saved))
+                self._owed = None if restored else self._saved
                 self._saved = None
             else:
                 self._apply()

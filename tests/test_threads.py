@@ -103,3 +103,41 @@ def test_concurrent_fits_leave_the_thread_counts_as_they_were():
             thread.join()
         assert _thread_counts() == before
     assert not errors
+
+
+class _StubbornBlas:
+    """A BLAS controller that ignores its first ``ignored`` changes of thread count."""
+
+    user_api, filepath = "blas", "/numpy.libs/libopenblas.so"
+
+    def __init__(self, num_threads, ignored):
+        self.num_threads, self.ignored = num_threads, ignored
+
+    def set_num_threads(self, n_threads):
+        if self.ignored > 0:
+            self.ignored -= 1
+        else:
+            self.num_threads = n_threads
+
+
+def test_a_restore_the_blas_ignored_is_owed_to_the_next_fit(monkeypatch):
+    import skbce._threads as threads
+
+    blas = _StubbornBlas(num_threads=2, ignored=0)
+    monkeypatch.setattr(threads, "_blas_controllers", lambda: (blas,))
+    monkeypatch.setattr(threads, "_SET_ATTEMPTS", 3)
+    monkeypatch.setattr(threads.time, "sleep", lambda seconds: None)
+    limit = threads._SharedLimit()
+    limit.enter(True)
+    assert blas.num_threads == 1
+    blas.ignored = 3  # another thread inside a BLAS call: every attempt is ignored
+    limit.leave(True)
+    assert blas.num_threads == 1
+    # The next fit must not take the fits' one thread for the counts to restore.
+    limit.enter(False)
+    assert blas.num_threads == 2
+    limit.leave(False)
+    assert blas.num_threads == 2
+    limit.enter(True)
+    limit.leave(True)
+    assert blas.num_threads == 2 and limit._owed is None
