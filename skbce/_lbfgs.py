@@ -43,6 +43,11 @@ _ITERATIONS_LIMIT = "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
 _EVALUATIONS_LIMIT = "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
 
 
+def keep_columns(vector, n_columns, keep):
+    """Columns ``keep`` of ``vector`` read as a ``(size / n_columns, n_columns)`` matrix, flat."""
+    return np.ascontiguousarray(vector.reshape(-1, n_columns)[:, keep]).ravel()
+
+
 class _History:
     """The last ``m`` correction pairs ``(s, y)``, one recursion per column block.
 
@@ -219,7 +224,7 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
             break
         keep = None if narrow is None else narrow(x)
         if keep is not None:
-            x = np.ascontiguousarray(x.reshape(history.rows, history.columns)[:, keep]).ravel()
+            x = keep_columns(x, history.columns, keep)
             history.keep_columns(keep)
             value, gradient = fun(x)
             n_eval += 1

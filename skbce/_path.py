@@ -241,10 +241,10 @@ def fold_path(
                    if abs(j - best) <= REFINED_NEIGHBOURS or j == i}
         if patience is not None and score_turned(overall, patience):
             break
-    for j, scouted_theta in scouted.items():
-        if not scouts or abs(j - best) > REFINED_NEIGHBOURS:
-            continue
-        result = fit(alphas[j], scouted_theta, tol)
-        n_iter[j] += result.n_iter
-        scores[j] = held_out_score(result.theta)
+    if scouts:
+        for j, scouted_theta in scouted.items():
+            if abs(j - best) <= REFINED_NEIGHBOURS:
+                result = fit(alphas[j], scouted_theta, tol)
+                n_iter[j] += result.n_iter
+                scores[j] = held_out_score(result.theta)
     return scores, n_iter

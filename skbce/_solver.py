@@ -14,7 +14,7 @@ import numpy as np
 from scipy.optimize import OptimizeResult, minimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ._lbfgs import minimize_lbfgs
+from ._lbfgs import keep_columns, minimize_lbfgs
 from ._preconditioner import (
     LeadingDirections,
     centred_diagonal_map,
@@ -163,14 +163,12 @@ class _PreconditionedObjective:
         self.objective = whole.for_outputs(self._outputs)
         self.change = whole_change.for_outputs(self._outputs)
         self.coordinates = whole_coordinates.for_outputs(self._outputs)
-        narrowed = np.ascontiguousarray(u[:, keep]).ravel()
+        narrowed = keep_columns(u, n_outputs, keep)
         self.last_u = narrowed.copy()
-        self._last_gradient = np.ascontiguousarray(
-            self._last_gradient.reshape(-1, n_outputs)[:, keep]).ravel()
+        self._last_gradient = keep_columns(self._last_gradient, n_outputs, keep)
         # What the solved outputs add to the value from now on.
         self._solved_value = value - part
-        self._last_result = value, np.ascontiguousarray(
-            gradient_u.reshape(-1, n_outputs)[:, keep]).ravel()
+        self._last_result = value, keep_columns(gradient_u, n_outputs, keep)
         return narrowed
 
     def hessp(self, u, vector):

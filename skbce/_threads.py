@@ -53,11 +53,13 @@ _SET_ATTEMPTS = 200
 
 
 def _set_threads(lib, n_threads):
+    """Set ``lib``'s thread count; return whether it took."""
     for _ in range(_SET_ATTEMPTS):
         lib.set_num_threads(n_threads)
         if lib.num_threads == n_threads:
-            return
+            return True
         time.sleep(1e-3)
+    return False
 
 
 class _SharedLimit:
@@ -93,11 +95,9 @@ class _SharedLimit:
             self._requests -= 1
             self._all_blas -= bool(all_blas)
             if self._requests == 0:
-                for lib, saved in zip(_blas_controllers(), self._saved):
-                    _set_threads(lib, saved)
-                restored = all(lib.num_threads == saved
-                               for lib, saved in zip(_blas_controllers(), self._saved))
-                self._owed = None if restored else self._saved
+                restored = [_set_threads(lib, saved)
+                            for lib, saved in zip(_blas_controllers(), self._saved)]
+                self._owed = None if all(restored) else self._saved
                 self._saved = None
             else:
                 self._apply()
