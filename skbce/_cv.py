@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 
 from . import _validation
 from ._classifier import BCEMultiLabelClassifier
-from ._path import PATH_TOL_FACTOR, fold_path
+from ._path import PATH_TOL_FACTOR, fold_path, stacked_fold_paths, stacking_factor
 from ._rows import checked_arrays
 
 # An integer ``alphas`` spans these per-sample strengths ``alpha / sum(w)``,
@@ -162,7 +162,11 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         applied to each fold model (only with ``per_label=False``).
     n_jobs : int or None, default=None
         Folds fitted in parallel by joblib (``-1``: all cores); inside
-        ``joblib.parallel_backend("dask")`` they run on a Dask cluster.
+        ``joblib.parallel_backend("dask")`` they run on a Dask cluster. The
+        folds of a small linear model (a k-fold split) are instead solved
+        together, as one problem whose outputs are every fold's labels: an
+        iteration's fixed cost is then paid once, not once per fold, and
+        the result does not depend on ``n_jobs``.
     refit : bool, default=True
         Refit the model on all the rows with the chosen strength. Without a
         refit only the cross-validation attributes are set and the model
@@ -347,18 +351,25 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
             model = BCEMultiLabelClassifier(**self._model_params(hidden))
             model.classes_, model._target_type = classes, target_type
             score = _FoldScorer(check_scoring(model, self.scoring), model, X, np.asarray(y))
-        seeds = self._fold_seeds(len(splits))
-        results = Parallel(n_jobs=self.n_jobs)(
-            delayed(fold_path)(
-                X, targets, weight, train, test, alphas=self.alphas_, hidden=hidden,
-                activation=self.activation, pos_weight=self.pos_weight,
-                label_smoothing=self.label_smoothing, solver=self.solver,
-                max_iter=self.max_iter, max_fun=self.max_fun,
-                tol=PATH_TOL_FACTOR * self.tol, random_state=seed,
-                per_label=self.per_label, score=score,
-            )
-            for (train, test), seed in zip(splits, seeds)
+        path_options = dict(
+            alphas=self.alphas_, activation=self.activation, pos_weight=self.pos_weight,
+            label_smoothing=self.label_smoothing, max_iter=self.max_iter,
+            max_fun=self.max_fun, tol=PATH_TOL_FACTOR * self.tol, per_label=self.per_label,
+            score=score,
         )
+        factor = stacking_factor(X, weight, splits, hidden, self.solver, targets.shape[1])
+        if factor is not None:
+            # Small linear folds: one problem for all of them (see stacking_factor).
+            results = stacked_fold_paths(X, targets, weight, splits, factor, **path_options)
+        else:
+            seeds = self._fold_seeds(len(splits))
+            results = Parallel(n_jobs=self.n_jobs)(
+                delayed(fold_path)(
+                    X, targets, weight, train, test, hidden=hidden, solver=self.solver,
+                    random_state=seed, **path_options,
+                )
+                for (train, test), seed in zip(splits, seeds)
+            )
         self.scores_ = np.stack([scores for scores, _ in results])
         self.alpha_ = self._choose()
         if self.refit:
