@@ -251,8 +251,11 @@ def _held_out_scorer(X_test, targets_test, weight_test, layout, activation, dtyp
 
 
 def _walk_problem(rows, hidden, activation, pos_weight, label_smoothing, solver,
-                  random_state):
-    """The walk's problem of ``rows``: ``(rows, varying, problem, theta0, basis)``."""
+                  random_state, judged_as=None):
+    """The walk's problem of ``rows``: ``(rows, varying, problem, theta0, basis)``.
+
+    ``judged_as`` is passed to :func:`covariance_basis`.
+    """
     varying = None
     if not hidden:
         # The weights of constant features are zero: the solve and the
@@ -270,7 +273,7 @@ def _walk_problem(rows, hidden, activation, pos_weight, label_smoothing, solver,
     if layout.n_layers == 1:
         theta[-layout.layer_sizes[-1]:] = problem.prior
     with solve_blas_threads(objective.largest_product):
-        basis = covariance_basis(objective, solver)
+        basis = covariance_basis(objective, solver, judged_as)
     return rows, varying, problem, theta, basis
 
 
@@ -438,9 +441,12 @@ def stacked_fold_paths(
         counted |= in_train
     if pos_weight is not None and not isinstance(pos_weight, str):
         pos_weight = np.tile(np.asarray(pos_weight, dtype=np.float64), n_folds)
+    # The change of variables one fold would get (see covariance_basis).
+    n_train = round(np.mean([len(train) for train, _ in splits]))
+    stored = round(X.nnz * n_train / X.shape[0]) if sparse.issparse(X) else None
     rows, varying, problem, theta, basis = _walk_problem(
         InMemoryRows(X, stacked, np.where(counted, weight, 0.0)), (), activation,
-        pos_weight, label_smoothing, "lbfgs", None)
+        pos_weight, label_smoothing, "lbfgs", None, judged_as=(n_train, n_outputs, stored))
     objective = problem.objective
     fold_layout = ParameterLayout((rows.n_features, n_outputs))
     X_kept = X if varying is None else X[:, varying]

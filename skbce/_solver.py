@@ -16,6 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._lbfgs import keep_columns, minimize_lbfgs
 from ._preconditioner import (
+    FeatureBasis,
     LeadingDirections,
     centred_diagonal_map,
     covariance_is_affordable,
@@ -309,26 +310,41 @@ def standardized(objective):
     )
 
 
-def covariance_basis(objective, solver="lbfgs"):
+# covariance_basis's answer when the centred diagonal map is the one to use.
+DIAGONAL_MAP = "diagonal"
+
+
+def covariance_basis(objective, solver="lbfgs", judged_as=None):
     """The expensive, penalty-free part of the linear model's map, or ``None`` when not used.
 
     A :class:`FeatureBasis` (the full covariance map) when it is affordable,
     else :class:`LeadingDirections` of the feature correlation (the
-    low-rank map) when :func:`low_rank_size` allows some, else ``None``
-    (the centred diagonal map). A regularization path computes it once for
-    its rows and passes it to every :func:`solve` (the ``basis`` argument):
-    only the cheap per-output scaling then depends on the penalty.
+    low-rank map) when :func:`low_rank_size` allows some, else
+    ``DIAGONAL_MAP`` (the centred diagonal map); ``None`` for a network or
+    Newton-CG. A regularization path computes it once for its rows and
+    passes it to every :func:`solve` (the ``basis`` argument): only the
+    cheap per-output scaling then depends on the penalty.
+
+    ``judged_as``, ``(n_samples, n_outputs, stored_values)``, is the shape
+    the choice is made for when it is not the objective's own: the folds of
+    a CV path solved as one problem choose the map one fold would (the
+    joint problem's many outputs would make a ``d x d`` map look cheap, but
+    each evaluation applies it to all of them).
     """
     layout = objective.layout
     if solver != "lbfgs" or layout.n_layers != 1 or objective.feature_moments() is None:
         return None
     n, d = objective.n_samples, objective.n_features
-    if not covariance_is_affordable(n, d, layout.layer_sizes[-1], objective.stored_values):
-        rank = low_rank_size(n, d, objective.stored_values)
+    n_outputs, stored = layout.layer_sizes[-1], objective.stored_values
+    if judged_as is not None:
+        n, n_outputs, stored = judged_as
+    if not covariance_is_affordable(n, d, n_outputs, stored):
+        rank = low_rank_size(n, d, stored)
         if not rank:
-            return None
+            return DIAGONAL_MAP
         return leading_directions(
-            objective.correlation_operator(covariance_stride(n, d)), d, rank)
+            objective.correlation_operator(covariance_stride(objective.n_samples, d)), d,
+            rank)
     mean, covariance = objective.feature_covariance(
         covariance_stride(objective.n_samples, objective.n_features)
     )
@@ -365,7 +381,7 @@ def change_of_variables(objective, theta0, solver, coordinates, basis=None):
     if isinstance(basis, LeadingDirections):
         return low_rank_jacobi_map(layout, moments, curvature, strength,
                                    basis.directions, basis.eigenvalues)
-    if basis is not None:
+    if isinstance(basis, FeatureBasis):
         return scaled_preconditioner(layout, basis, curvature, strength)
     return centred_diagonal_map(layout, moments, curvature, strength)
 

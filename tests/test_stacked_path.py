@@ -110,3 +110,21 @@ def test_cv_estimator_choice_is_the_same_with_folds_apart(problem, monkeypatch):
         np.testing.assert_array_equal(joint_alpha, apart.alpha_)
         np.testing.assert_allclose(joint_scores, apart.scores_, rtol=0, atol=2e-3,
                                    equal_nan=True)
+
+
+def test_joint_problem_gets_the_change_of_variables_of_one_fold():
+    # Five folds of 10 labels look like 50 labels to the covariance map's
+    # cost rule, which would build a d x d map that every evaluation then
+    # applies to all 50; the joint problem gets the map of one fold.
+    from skbce._preconditioner import FeatureBasis
+    from skbce._problem import build_problem
+    from skbce._rows import InMemoryRows
+    from skbce._solver import DIAGONAL_MAP, covariance_basis
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 500))
+    Y = (rng.random((300, 50)) < 0.3).astype(float)
+    objective = build_problem(InMemoryRows(X, Y, np.ones(300)), hidden=(), activation="relu",
+                              alpha=1.0, pos_weight=None, label_smoothing=0.0).objective
+    assert isinstance(covariance_basis(objective), FeatureBasis)
+    assert covariance_basis(objective, judged_as=(240, 10, None)) == DIAGONAL_MAP
