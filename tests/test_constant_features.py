@@ -130,10 +130,20 @@ def test_the_solve_and_each_fold_see_the_varying_features_only(monkeypatch):
     BCEMultiLabelClassifier().fit(sparse.csr_matrix(X), Y)
     assert seen == [int((X.max(axis=0) > 0).sum())]
     seen.clear()
+    # A rare word seen in one fold's held-out rows only: constant in that fold.
+    X[5, 0] = 1.0
     folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    monkeypatch.setattr(skbce._path, "_STACK_WORK", 0)  # each fold its own problem
     BCEMultiLabelClassifierCV(alphas=3, cv=folds).fit(X, Y)
     fold_sizes = {int((X[train].max(axis=0) > 0).sum()) for train, _ in folds}
+    assert len(fold_sizes) == 2
     assert set(seen[:-1]) == fold_sizes and seen[-1] == int((X.max(axis=0) > 0).sum())
+    # Folds solved as one problem see the features that vary on any training rows.
+    seen.clear()
+    monkeypatch.undo()
+    monkeypatch.setattr(skbce._path, "solve", recording(skbce._path.solve))
+    BCEMultiLabelClassifierCV(alphas=3, cv=folds).fit(X, Y)
+    assert set(seen) == {int((X.max(axis=0) > 0).sum())}
 
 
 def test_dense_rows_are_copied_only_for_a_real_share_of_constant_columns(monkeypatch):
