@@ -71,6 +71,9 @@ class Objective(Protocol):
     def curvature_per_output(self, theta):
         """Return the summed loss curvature ``sum_n A sigmoid'(Z)`` of each output."""
 
+    def loss_gradient_curvature(self, theta):
+        """Return ``loss_gradient(theta)`` and ``curvature_per_output(theta)`` in one pass."""
+
     def prior_curvature(self):
         """Return each output's curvature at its intercept-only optimum."""
 
@@ -121,6 +124,7 @@ class BlockLoss:
         # The kernel's form of A: a scalar when every element weighs the same.
         self._kernel_A = uniform_coefficient(A)
         self._hessian_cache = (None, None)
+        self._last_logits = None  # the logits of the last loss_gradient
 
     def _parameters(self, theta):
         return self.layout.unpack(np.asarray(theta, dtype=self.dtype))
@@ -146,8 +150,14 @@ class BlockLoss:
             self.X, coefs, self.activation, self._activations, grad_logits,
             grad_coefs, grad_intercepts, self._scratch, output_intercept=False,
         )
+        self._last_logits = raw
         # The solver may keep the array it is given: a fresh float64 one.
         return value, self._grad.astype(np.float64)
+
+    def loss_gradient_curvature(self, theta):
+        """:meth:`loss_gradient` and :meth:`curvature_per_output` from one product."""
+        value, gradient = self.loss_gradient(theta)
+        return value, gradient, curvature_sums(self._last_logits, self._kernel_A)
 
     def loss(self, theta):
         """Return ``L(theta)`` alone: the forward pass, no backprop."""
@@ -250,6 +260,10 @@ def largest_product_kernel(block, layout):
 
 def loss_gradient_kernel(block, layout, activation, theta, outputs=None):
     return _block_loss(block, layout, activation, outputs).loss_gradient(theta)
+
+
+def loss_gradient_curvature_kernel(block, layout, activation, theta):
+    return _block_loss(block, layout, activation).loss_gradient_curvature(theta)
 
 
 def loss_kernel(block, layout, activation, theta):
@@ -367,6 +381,19 @@ class BCEObjective:
         return value, gradient
 
     __call__ = loss_gradient
+
+    def loss_gradient_curvature(self, theta):
+        """Return ``J(theta)``, its gradient and :meth:`curvature_per_output` at ``theta``.
+
+        One pass over the rows: the curvature comes from the logits the
+        evaluation computed, not from a product of its own.
+        """
+        theta = self._theta(theta)
+        losses, gradient, curvature = self.rows.map_reduce(
+            loss_gradient_curvature_kernel, self.layout, self.activation, theta)
+        self.last_output_losses = losses
+        value = self.penalty.loss_gradient(theta, float(losses.sum()), gradient)
+        return float(value), gradient, curvature
 
     def correlation_operator(self, stride):
         """Return ``vectors -> C vectors``, ``C`` the feature correlation of the strided rows.

@@ -109,6 +109,16 @@ class _PreconditionedObjective:
         self._last_result = value + self._solved_value, self.change.gradient_to_u(gradient)
         return self._last_result
 
+    def seed(self, u, value, gradient):
+        """Take ``value`` and ``gradient`` (in ``theta``) as the evaluation at ``u``.
+
+        For the start, evaluated before the change of variables was built:
+        the solver's first call at ``u`` then costs nothing.
+        """
+        self.last_u = u.copy()
+        self._last_gradient = gradient
+        self._last_result = value + self._solved_value, self.change.gradient_to_u(gradient)
+
     def _last_test_gradient(self):
         return self.scale * self.coordinates.gradient_to_u(self._last_gradient)
 
@@ -354,7 +364,7 @@ def covariance_basis(objective, solver="lbfgs", judged_as=None):
         return feature_basis(mean, covariance, variance)
 
 
-def change_of_variables(objective, theta0, solver, coordinates, basis=None):
+def change_of_variables(objective, theta0, solver, coordinates, basis=None, curvature=None):
     """The map ``theta = T(u)`` the solver works in.
 
     The linear model under L-BFGS gets the feature-covariance map when it
@@ -364,7 +374,8 @@ def change_of_variables(objective, theta0, solver, coordinates, basis=None):
     (:func:`skbce._preconditioner.low_rank_size`), else the centred
     diagonal alone; an MLP and Newton-CG work in the standardized
     ``coordinates``. ``basis`` is a :func:`covariance_basis`
-    of the same rows, computed earlier.
+    of the same rows, computed earlier; ``curvature``, the objective's
+    ``curvature_per_output(theta0)``, when it is known.
     """
     layout = objective.layout
     moments = objective.feature_moments()
@@ -374,8 +385,9 @@ def change_of_variables(objective, theta0, solver, coordinates, basis=None):
     # A start that saturates a label (a warm start fitted on other rows, a
     # mean of fold solutions) has almost no curvature there; a map scaled by
     # that overshoots by orders of magnitude once the label desaturates.
-    curvature = np.maximum(objective.curvature_per_output(theta0),
-                           _CURVATURE_FLOOR * objective.prior_curvature())
+    if curvature is None:
+        curvature = objective.curvature_per_output(theta0)
+    curvature = np.maximum(curvature, _CURVATURE_FLOOR * objective.prior_curvature())
     if basis is None:
         basis = covariance_basis(objective, solver)
     if isinstance(basis, LeadingDirections):
@@ -440,10 +452,18 @@ def solve(
         coordinates = standardized(objective)
         if start_standardized:
             theta0 = coordinates.to_theta(theta0)
-        change = change_of_variables(objective, theta0, solver, coordinates, basis)
+        first, curvature = None, None
+        if _warm_linear_start(objective, theta0, solver):
+            # The map is scaled by the curvature at the start, whose logits
+            # the solver's first evaluation computes anyway: one product for
+            # both (a warm start's curvature costs a product of its own).
+            value, gradient, curvature = objective.loss_gradient_curvature(theta0)
+            first = (value, gradient)
+        change = change_of_variables(objective, theta0, solver, coordinates, basis, curvature)
         result = minimize_in(
             objective, theta0, change, coordinates, solver=solver, max_iter=max_iter,
             max_fun=max_fun, tol=tol, verbose=verbose, early_stopping=early_stopping,
+            first_evaluation=first,
         )
     if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
         raise ValueError(
@@ -453,12 +473,27 @@ def solve(
     return result
 
 
+def _warm_linear_start(objective, theta0, solver):
+    """Whether ``theta0`` is a linear model's start with weights, under L-BFGS.
+
+    Its curvature then needs the logits (at a start with zero weights they
+    are the intercepts, and the curvature costs no product).
+    """
+    layout = objective.layout
+    if (solver != "lbfgs" or layout.n_layers != 1 or objective.feature_moments() is None
+            or not hasattr(objective, "loss_gradient_curvature")):
+        return False
+    coefs, _ = layout.unpack(theta0)
+    return bool(coefs[0].any())
+
+
 def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max_fun, tol,
-                verbose, early_stopping=None):
+                verbose, early_stopping=None, first_evaluation=None):
     """Run the optimizer in the variables of ``change``; warn if it stops short.
 
     The arguments are those of :func:`solve`, with the change of variables
-    and the stopping test's coordinates already chosen.
+    and the stopping test's coordinates already chosen; ``first_evaluation``
+    is ``objective.loss_gradient(theta0)`` when it was computed already.
     """
     # The objective is a mean over the K outputs: for the linear model K J is
     # each label's own objective, so the test does not loosen with K. An
@@ -468,6 +503,8 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
     test_scale = n_outputs if linear else 1
     scaled = _PreconditionedObjective(objective, change, coordinates, test_scale)
     u0 = scaled.u(theta0)
+    if first_evaluation is not None:
+        scaled.seed(u0, *first_evaluation)
     if solver == "lbfgs":
         progress = _Progress(scaled, verbose, tol, early_stopping)
         # The gradient test is the callback's, in the original coordinates.

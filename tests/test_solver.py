@@ -232,3 +232,47 @@ def test_early_stopping_that_keeps_an_earlier_iterate_is_no_convergence_failure(
     with pytest.warns(ConvergenceWarning, match="max_iter"):
         BCEMultiLabelClassifier(alpha=1e-3, early_stopping=True, max_iter=1,
                                 random_state=0).fit(X, Y)
+
+
+@pytest.mark.parametrize("to_matrix", [np.asarray, sparse.csr_matrix])
+def test_one_pass_gives_the_value_gradient_and_curvature_of_separate_ones(to_matrix):
+    from ._helpers import make_objective
+
+    X, Y = _data(n_labels=3)
+    rng = np.random.default_rng(3)
+    weight = rng.uniform(0.5, 2.0, X.shape[0])
+    objective = make_objective(to_matrix(X), Y, (), "identity", 0.7, sample_weight=weight,
+                               pos_weight=np.array([1.0, 2.0, 0.5]))
+    theta = rng.normal(scale=0.5, size=objective.layout.n_params)
+    value, gradient, curvature = objective.loss_gradient_curvature(theta)
+    losses = objective.last_output_losses.copy()
+    expected_value, expected_gradient = objective.loss_gradient(theta)
+    assert value == pytest.approx(expected_value, rel=1e-13)
+    assert_allclose(gradient, expected_gradient, rtol=1e-13)
+    assert_allclose(losses, objective.last_output_losses, rtol=1e-13)
+    assert_allclose(curvature, objective.curvature_per_output(theta), rtol=1e-12)
+
+
+def test_a_warm_start_scales_its_map_from_the_first_evaluation(monkeypatch):
+    # A warm start's curvature needs its logits, which the solver's first
+    # evaluation computes: no product of its own, and the same iterates as a
+    # map scaled from a separate curvature pass.
+    from skbce._solver import change_of_variables, minimize_in, solve, standardized
+
+    from ._helpers import make_objective
+
+    X, Y = _data(n_labels=4)
+    objective = make_objective(X, Y, (), "identity", 1.0)
+    start = solve(objective, np.zeros(objective.layout.n_params), tol=1e-10).theta * 0.5
+    coordinates = standardized(objective)
+    separate = minimize_in(
+        objective, start, change_of_variables(objective, start, "lbfgs", coordinates),
+        coordinates, solver="lbfgs", max_iter=500, max_fun=15000, tol=1e-10, verbose=0)
+
+    def no_curvature_pass(theta):
+        raise AssertionError("a warm start's curvature took a pass of its own")
+
+    monkeypatch.setattr(objective, "curvature_per_output", no_curvature_pass)
+    warm = solve(objective, start, tol=1e-10)
+    assert warm.n_iter == separate.n_iter
+    assert_allclose(warm.theta, separate.theta, rtol=0, atol=1e-10)
