@@ -374,10 +374,12 @@ def fold_path(
 # solver's work per parameter, as the covariance map's cost rule counts
 # them). Below it an iteration's fixed cost (the Python calls, products of a
 # few columns at a fraction of BLAS's speed) outweighs its work, and one
-# problem pays it once for every fold: per-label CV 2.1x faster on scene,
-# 2.5x on emotions, 1.6x on yeast (about 4e6, 5e5 and 5e6 multiply-adds);
-# above it the joint problem's iterations cost more than the folds' saved
-# overhead (CAL500, 1.3e7, and medical, 1.7e7: 0.6-0.98x).
+# problem pays it once for every fold: the CV fit 1.9-2.2x faster on
+# emotions and scene, 1.5-1.8x on yeast (about 5e5, 4e6 and 5e6
+# multiply-adds), 1.1-1.3x on synthetic problems of 7-8e6; above it the
+# joint problem's iterations cost more than the folds' saved overhead (0.9x
+# at 1.1e7; CAL500, 1.3e7, and medical, 1.7e7: 0.6-0.98x). Measurements in
+# benchmarks/README.md.
 _STACK_WORK = 2**23
 
 # Nor when the joint problem's logits would hold more than this many values
