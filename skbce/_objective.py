@@ -72,7 +72,10 @@ class Objective(Protocol):
         """Return the summed loss curvature ``sum_n A sigmoid'(Z)`` of each output."""
 
     def loss_gradient_curvature(self, theta):
-        """Return ``loss_gradient(theta)`` and ``curvature_per_output(theta)`` in one pass."""
+        """Return ``loss_gradient(theta)`` and ``curvature_per_output(theta)`` in one pass.
+
+        Optional: without it the solver calls the two.
+        """
 
     def prior_curvature(self):
         """Return each output's curvature at its intercept-only optimum."""
