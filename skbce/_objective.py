@@ -127,7 +127,6 @@ class BlockLoss:
         # The kernel's form of A: a scalar when every element weighs the same.
         self._kernel_A = uniform_coefficient(A)
         self._hessian_cache = (None, None)
-        self._last_logits = None  # the logits of the last loss_gradient
 
     def _parameters(self, theta):
         return self.layout.unpack(np.asarray(theta, dtype=self.dtype))
@@ -153,14 +152,14 @@ class BlockLoss:
             self.X, coefs, self.activation, self._activations, grad_logits,
             grad_coefs, grad_intercepts, self._scratch, output_intercept=False,
         )
-        self._last_logits = raw
         # The solver may keep the array it is given: a fresh float64 one.
         return value, self._grad.astype(np.float64)
 
     def loss_gradient_curvature(self, theta):
         """:meth:`loss_gradient` and :meth:`curvature_per_output` from one product."""
         value, gradient = self.loss_gradient(theta)
-        return value, gradient, curvature_sums(self._last_logits, self._kernel_A)
+        # The logits stay in the last buffer (backward overwrites the hidden ones only).
+        return value, gradient, curvature_sums(self._activations[-1], self._kernel_A)
 
     def loss(self, theta):
         """Return ``L(theta)`` alone: the forward pass, no backprop."""
@@ -317,15 +316,17 @@ def scatter_kernel(block, stride, mean):
     return weighted_scatter(rows, row_weight, mean)
 
 
-def _penalized_loss_gradient(rows, layout, activation, penalty, theta, outputs=None):
+def _penalized_loss_gradient(rows, penalty, theta, kernel, *args):
     """The loss summed over the blocks of ``rows`` plus the penalty, and its float64 gradient.
 
-    With ``outputs``, the loss of those outputs alone (``layout`` their linear
-    model's). Also returns the loss of each output (without the penalty).
+    ``kernel(block, *args)`` returns the loss of each output, the gradient
+    and possibly more (the curvature), passed on after them. Returns the
+    value, the gradient, the loss of each output (without the penalty) and
+    the rest.
     """
-    losses, gradient = rows.map_reduce(loss_gradient_kernel, layout, activation, theta, outputs)
+    losses, gradient, *more = rows.map_reduce(kernel, *args)
     value = penalty.loss_gradient(theta, float(losses.sum()), gradient)
-    return float(value), gradient, losses
+    return float(value), gradient, losses, *more
 
 
 class BCEObjective:
@@ -379,8 +380,10 @@ class BCEObjective:
         value : float
         gradient : ndarray of shape (n_params,), float64
         """
+        theta = self._theta(theta)
         value, gradient, self.last_output_losses = _penalized_loss_gradient(
-            self.rows, self.layout, self.activation, self.penalty, self._theta(theta))
+            self.rows, self.penalty, theta, loss_gradient_kernel, self.layout, self.activation,
+            theta)
         return value, gradient
 
     __call__ = loss_gradient
@@ -392,11 +395,10 @@ class BCEObjective:
         evaluation computed, not from a product of its own.
         """
         theta = self._theta(theta)
-        losses, gradient, curvature = self.rows.map_reduce(
-            loss_gradient_curvature_kernel, self.layout, self.activation, theta)
-        self.last_output_losses = losses
-        value = self.penalty.loss_gradient(theta, float(losses.sum()), gradient)
-        return float(value), gradient, curvature
+        value, gradient, self.last_output_losses, curvature = _penalized_loss_gradient(
+            self.rows, self.penalty, theta, loss_gradient_curvature_kernel, self.layout,
+            self.activation, theta)
+        return value, gradient, curvature
 
     def correlation_operator(self, stride):
         """Return ``vectors -> C vectors``, ``C`` the feature correlation of the strided rows.
@@ -551,8 +553,9 @@ class OutputSubsetObjective:
 
     def loss_gradient(self, theta):
         """Return the outputs' part of ``J(theta)`` and its gradient (float64)."""
+        theta = np.asarray(theta, dtype=self.dtype)
         value, gradient, self.last_output_losses = _penalized_loss_gradient(
-            self.whole.rows, self.layout, self.whole.activation, self.penalty,
-            np.asarray(theta, dtype=self.dtype), self.outputs,
+            self.whole.rows, self.penalty, theta, loss_gradient_kernel, self.layout,
+            self.whole.activation, theta, self.outputs,
         )
         return value, gradient

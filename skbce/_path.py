@@ -22,6 +22,7 @@ from scipy import sparse
 from sklearn.utils import check_random_state
 
 from ._constant_features import drop_constant_features, widen_linear
+from ._lbfgs import keep_columns
 from ._loss import BLOCK_BYTES, block_rows
 from ._network import ParameterLayout, allocate_activations, forward, initial_parameters
 from ._penalty import L2Penalty
@@ -133,13 +134,6 @@ def score_turned(scores, patience, after_improvement=True):
     return bool(np.max(scores[-patience:]) < np.max(earlier))
 
 
-def _fold_columns(theta, n_columns, columns):
-    """A fold's columns of the walk's linear parameters, flat (``theta`` itself for all)."""
-    if columns is None:
-        return theta
-    return np.ascontiguousarray(theta.reshape(-1, n_columns)[:, columns]).ravel()
-
-
 class _Walk:
     """The strong-to-weak walk of one or several folds whose outputs share one problem.
 
@@ -166,7 +160,9 @@ class _Walk:
         return np.hstack([block.reshape(n_rows, -1) for block in blocks]).ravel()
 
     def _block(self, theta, fold):
-        return _fold_columns(theta, self.n_columns, self.folds[fold][0])
+        """A fold's columns of the problem's flat parameters (``theta`` itself for all)."""
+        columns = self.folds[fold][0]
+        return theta if columns is None else keep_columns(theta, self.n_columns, columns)
 
     def run(self, theta, alphas, *, continues, tol, scout_tol, scouts, patience, shape):
         """Walk ``alphas`` from ``theta``; return each fold's ``(scores, n_iter)``.
@@ -234,9 +230,15 @@ class _Walk:
                 scores[f][index[f]] = self.folds[f][1](self._block(result.theta, f))
 
 
-def _held_out_scorer(X_test, targets_test, weight_test, layout, activation, dtype, varying,
-                     n_features, test, per_label, score):
-    """``theta -> score`` of a fold's held-out rows (higher is better)."""
+def _held_out_scorer(X, targets, weight, test, layout, activation, dtype, varying, per_label,
+                     score):
+    """``theta -> score`` of a fold's held-out rows ``test`` (higher is better).
+
+    ``theta`` is over the ``varying`` features (all when ``None``).
+    """
+    n_features = X.shape[1]
+    X_test = X[test] if varying is None else X[test][:, varying]
+    targets_test, weight_test = targets[test], weight[test]
 
     def held_out_score(theta):
         if score is not None:
@@ -357,9 +359,8 @@ def fold_path(
     objective = problem.objective
     layout = objective.layout
     n_outputs = rows.n_outputs
-    X_test = X[test] if varying is None else X[test][:, varying]
-    scorer = _held_out_scorer(X_test, targets[test], weight[test], layout, activation,
-                              objective.dtype, varying, X.shape[1], test, per_label, score)
+    scorer = _held_out_scorer(X, targets, weight, test, layout, activation, objective.dtype,
+                              varying, per_label, score)
     fit = _fitter(objective, objective.penalty.output_strength, n_outputs, solver=solver,
                   max_iter=max_iter, max_fun=max_fun, hidden=hidden, basis=basis)
     walk = _Walk(fit, n_outputs, [(None, scorer)])
@@ -387,6 +388,13 @@ _STACK_WORK = 2**23
 _STACK_VALUES = 2**22
 
 
+def _fold_shape(X, splits):
+    """A fold's mean training rows and their stored values (``None`` for dense ``X``)."""
+    n_train = round(np.mean([len(train) for train, _ in splits]))
+    stored = round(X.nnz * n_train / X.shape[0]) if sparse.issparse(X) else None
+    return n_train, stored
+
+
 def stacking_factor(X, weight, splits, hidden, solver, n_outputs):
     """How the folds' strengths scale in their joint problem, or ``None`` to solve them apart.
 
@@ -400,8 +408,9 @@ def stacking_factor(X, weight, splits, hidden, solver, n_outputs):
     if hidden or solver != "lbfgs" or len(splits) < 2:
         return None
     n_samples, n_features = X.shape
-    n_train = np.mean([len(train) for train, _ in splits])
-    stored = X.nnz * n_train / n_samples if sparse.issparse(X) else n_train * n_features
+    n_train, stored = _fold_shape(X, splits)
+    if stored is None:
+        stored = n_train * n_features
     work = (2 * stored + _SOLVER_WORK_PER_PARAMETER * (n_features + 1)) * n_outputs
     if work > _STACK_WORK or n_samples * len(splits) * n_outputs > _STACK_VALUES:
         return None
@@ -444,20 +453,18 @@ def stacked_fold_paths(
     if pos_weight is not None and not isinstance(pos_weight, str):
         pos_weight = np.tile(np.asarray(pos_weight, dtype=np.float64), n_folds)
     # The change of variables one fold would get (see covariance_basis).
-    n_train = round(np.mean([len(train) for train, _ in splits]))
-    stored = round(X.nnz * n_train / X.shape[0]) if sparse.issparse(X) else None
+    n_train, stored = _fold_shape(X, splits)
     rows, varying, problem, theta, basis = _walk_problem(
         InMemoryRows(X, stacked, np.where(counted, weight, 0.0)), (), activation,
         pos_weight, label_smoothing, "lbfgs", None, judged_as=(n_train, n_outputs, stored))
     objective = problem.objective
     fold_layout = ParameterLayout((rows.n_features, n_outputs))
-    X_kept = X if varying is None else X[:, varying]
-    folds = []
-    for f, (_, test) in enumerate(splits):
-        scorer = _held_out_scorer(X_kept[test], targets[test], weight[test], fold_layout,
-                                  activation, objective.dtype, varying, X.shape[1], test,
-                                  per_label, score)
-        folds.append((slice(f * n_outputs, (f + 1) * n_outputs), scorer))
+    folds = [
+        (slice(f * n_outputs, (f + 1) * n_outputs),
+         _held_out_scorer(X, targets, weight, test, fold_layout, activation, objective.dtype,
+                          varying, per_label, score))
+        for f, (_, test) in enumerate(splits)
+    ]
     fit = _fitter(objective, factor * objective.penalty.output_strength, n_outputs,
                   solver="lbfgs", max_iter=max_iter, max_fun=max_fun, hidden=(), basis=basis)
     walk = _Walk(fit, n_folds * n_outputs, folds)

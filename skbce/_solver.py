@@ -101,21 +101,19 @@ class _PreconditionedObjective:
     def __call__(self, u):
         if self.last_u is not None and np.array_equal(u, self.last_u):
             return self._last_result  # the start, already evaluated by the caller
-        value, gradient = self.objective.loss_gradient(self.change.to_theta(u))
-        self.last_u = u.copy()
-        # The test's coordinates are only read at accepted iterates, not at
-        # every line-search trial: the raw gradient is kept until then.
-        self._last_gradient = gradient
-        self._last_result = value + self._solved_value, self.change.gradient_to_u(gradient)
+        self.seed(u, *self.objective.loss_gradient(self.change.to_theta(u)))
         return self._last_result
 
     def seed(self, u, value, gradient):
         """Take ``value`` and ``gradient`` (in ``theta``) as the evaluation at ``u``.
 
-        For the start, evaluated before the change of variables was built:
-        the solver's first call at ``u`` then costs nothing.
+        Every evaluation ends here; so does the start's when it was evaluated
+        before the change of variables was built, and the solver's first call
+        at ``u`` then costs nothing.
         """
         self.last_u = u.copy()
+        # The test's coordinates are only read at accepted iterates, not at
+        # every line-search trial: the raw gradient is kept until then.
         self._last_gradient = gradient
         self._last_result = value + self._solved_value, self.change.gradient_to_u(gradient)
 
