@@ -116,6 +116,7 @@ class BlockLoss:
 
     def __init__(self, X, A, B, layout, activation):
         self.X, self.A, self.B = X, A, B
+        self._X_transpose = X.T  # a view; for sparse X, built once here (see backward)
         self.layout = layout
         self.activation = activation
         self.dtype = X.dtype
@@ -151,6 +152,7 @@ class BlockLoss:
         backward(
             self.X, coefs, self.activation, self._activations, grad_logits,
             grad_coefs, grad_intercepts, self._scratch, output_intercept=False,
+            X_transpose=self._X_transpose,
         )
         # The solver may keep the array it is given: a fresh float64 one.
         return value, self._grad.astype(np.float64)
@@ -202,7 +204,7 @@ class BlockLoss:
         direction_logits *= weights
         out = np.empty(self.layout.n_params, dtype=self.dtype)
         (out_coef,), (out_intercept,) = self.layout.unpack(out)
-        out_coef[...] = self.X.T @ direction_logits
+        out_coef[...] = self._X_transpose @ direction_logits
         np.sum(direction_logits, axis=0, out=out_intercept)
         return out.astype(np.float64)
 

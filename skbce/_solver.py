@@ -92,6 +92,7 @@ class _PreconditionedObjective:
         self.scale = scale
         self.last_u = None
         self._last_gradient = None
+        self._last_test = None
         self._whole = (objective, change, coordinates)
         self._outputs = None  # all outputs
         self._solved_theta = None  # (n_features + 1, n_outputs), once narrowed
@@ -115,10 +116,14 @@ class _PreconditionedObjective:
         # The test's coordinates are only read at accepted iterates, not at
         # every line-search trial: the raw gradient is kept until then.
         self._last_gradient = gradient
+        self._last_test = None
         self._last_result = value + self._solved_value, self.change.gradient_to_u(gradient)
 
     def _last_test_gradient(self):
-        return self.scale * self.coordinates.gradient_to_u(self._last_gradient)
+        # Formed once per point: the stopping test and the narrowing both read it.
+        if self._last_test is None:
+            self._last_test = self.scale * self.coordinates.gradient_to_u(self._last_gradient)
+        return self._last_test
 
     def _largest_last_test_gradient(self):
         largest = float(np.max(np.abs(self._last_test_gradient()), initial=0.0))
@@ -175,6 +180,7 @@ class _PreconditionedObjective:
         narrowed = keep_columns(u, n_outputs, keep)
         self.last_u = narrowed.copy()
         self._last_gradient = keep_columns(self._last_gradient, n_outputs, keep)
+        self._last_test = None
         # What the solved outputs add to the value from now on.
         self._solved_value = value - part
         self._last_result = value, keep_columns(gradient_u, n_outputs, keep)
