@@ -86,6 +86,9 @@ class _History:
         yy = np.einsum("ij,ij->j", y, y)
         valid = sy > 1e-10 * yy
         if not valid.any():
+            # The slot was just overwritten: when the ring is full it held
+            # the oldest pair, which must then leave every recursion.
+            self.rho[row] = 0.0
             return
         self.newest = row
         self.rho[row] = np.divide(1.0, sy, out=np.zeros_like(sy), where=valid)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import OptimizeResult, minimize
 
-from skbce._lbfgs import minimize_lbfgs
+from skbce._lbfgs import _History, minimize_lbfgs
 
 from ._helpers import make_objective
 
@@ -119,3 +119,24 @@ def test_narrowing_to_unsolved_columns_keeps_their_recursions_and_reaches_the_mi
     assert narrowings and narrowings == sorted(narrowings, reverse=True)
     assert result.x.size == n_rows * narrowings[-1]
     np.testing.assert_allclose(solution, target, atol=1e-6)
+
+
+def test_a_pair_without_curvature_in_a_full_ring_drops_the_oldest_pair_and_nothing_else():
+    # The rejected pair is written into the slot of the oldest one: that
+    # pair must leave the recursion, and the newer pairs stay in it.
+    rng = np.random.default_rng(3)
+    n, m = 12, 3
+    steps = [rng.normal(size=n) for _ in range(m + 1)]
+    hessian = np.diag(np.geomspace(1.0, 50.0, n))
+    full, newer = _History(n, m), _History(n, m)
+    x = np.zeros(n)
+    for i, step in enumerate(steps[:m]):
+        full.add(x + step, x, hessian @ (x + step), hessian @ x)
+        if i > 0:
+            newer.add(x + step, x, hessian @ (x + step), hessian @ x)
+        x = x + step
+    # y = -s: negative curvature along the step, in the only column.
+    full.add(x + steps[m], x, -steps[m], np.zeros(n))
+    gradient = rng.normal(size=n)
+    np.testing.assert_allclose(full.direction(gradient, np.empty(n)),
+                               newer.direction(gradient, np.empty(n)), rtol=1e-12)
