@@ -224,7 +224,11 @@ def forward(X, coefs, intercepts, activation, activations, output_intercept=True
     last = len(coefs) - 1
     for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
         out = activations[i]
-        if sparse.issparse(layer_input):
+        if not coef.any():
+            # The linear model's usual start (all weights zero): every row's
+            # output is the intercept, and the product is skipped.
+            out.fill(0)
+        elif sparse.issparse(layer_input):
             # SciPy writes a sparse product into a new array: that array
             # becomes the layer's buffer, saving a copy of n x width values.
             product = np.asarray(layer_input @ coef)

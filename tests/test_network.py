@@ -54,3 +54,27 @@ def test_an_unknown_activation_is_an_error_in_both_passes(name):
     grad_coefs, grad_intercepts = layout.unpack(np.empty(layout.n_params))
     with pytest.raises(ValueError, match="Unknown activation"):
         backward(X, coefs, name, buffers, np.ones((4, 1)), grad_coefs, grad_intercepts)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sparse_input", [False, True])
+def test_zero_weights_skip_the_product_and_give_the_intercepts(dtype, sparse_input):
+    # The linear model's usual start: the buffer may hold an earlier point's
+    # logits.
+    from scipy import sparse
+
+    layout = ParameterLayout((5, 3))
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(7, 5)).astype(dtype)
+    X = sparse.csr_matrix(X) if sparse_input else X
+    buffers = allocate_activations(layout, 7, dtype)
+    buffers[-1].fill(np.nan)
+    theta = np.zeros(layout.n_params, dtype=dtype)
+    coefs, intercepts = layout.unpack(theta)
+    intercepts[0][:] = [1.0, -2.0, 0.5]
+    logits = forward(X, coefs, intercepts, "relu", buffers)
+    np.testing.assert_array_equal(logits, np.tile(intercepts[0], (7, 1)))
+    assert logits.dtype == dtype
+    coefs[0][2, 1] = 1e-30  # one weight not zero: the product again
+    logits = forward(X, coefs, intercepts, "relu", buffers)
+    np.testing.assert_allclose(logits, X @ coefs[0] + intercepts[0], rtol=1e-6)
