@@ -352,16 +352,14 @@ def covariance_basis(objective, solver="lbfgs", judged_as=None):
     n_outputs, stored = layout.layer_sizes[-1], objective.stored_values
     if judged_as is not None:
         n, n_outputs, stored = judged_as
+    # The sample is of the objective's own rows, whatever shape the choice is judged by.
+    stride = covariance_stride(objective.n_samples, d)
     if not covariance_is_affordable(n, d, n_outputs, stored):
         rank = low_rank_size(n, d, stored)
         if not rank:
             return DIAGONAL_MAP
-        return leading_directions(
-            objective.correlation_operator(covariance_stride(objective.n_samples, d)), d,
-            rank)
-    mean, covariance = objective.feature_covariance(
-        covariance_stride(objective.n_samples, objective.n_features)
-    )
+        return leading_directions(objective.correlation_operator(stride), d, rank)
+    mean, covariance = objective.feature_covariance(stride)
     # The sampled rows may miss a rare value: the moments of all rows see it.
     _, variance = objective.feature_moments()
     with one_blas_thread():  # a d x d eigendecomposition
