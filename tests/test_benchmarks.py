@@ -45,3 +45,27 @@ def test_maps_script_quick_run_compares_the_chosen_map_with_the_diagonal_one():
     for name in ("factors-20", "factors-200", "separable", "LowRankJacobiMap",
                  "CentredScaling", "time / diagonal"):
         assert name in result.stdout
+
+
+def test_cv_benchmark_synthetic_text_set_has_the_documented_shape():
+    # The CV benchmark's stand-in for sparse text: enron's shape, binary
+    # words, label k on for about 0.5 / k of the rows, split 70/30.
+    code = (
+        "import numpy as np; from scipy import sparse; import cv\n"
+        "X, Y = cv.synthetic_text()\n"
+        "assert sparse.issparse(X) and X.shape == (1702, 1001) and Y.shape == (1702, 53)\n"
+        "assert set(np.unique(X.data)) == {1.0} and set(np.unique(Y)) <= {0.0, 1.0}\n"
+        "share = Y.mean(axis=0)\n"
+        "assert np.allclose(share, 0.5 / np.arange(1, 54), atol=2e-3), share\n"
+        "assert np.array_equal(cv.synthetic_text()[1], Y)\n"
+        "Xtr, Xte, Ytr, Yte = cv.load_set('text')\n"
+        "assert Xtr.shape[0] == 1191 and Xte.shape[0] == 511 and abs(Xtr).max() == 1.0\n"
+        "assert (Ytr.min(axis=0) != Ytr.max(axis=0)).all()\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=SCRIPT.parent, capture_output=True, text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
