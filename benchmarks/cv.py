@@ -20,7 +20,7 @@ estimator's default range (20 values of ``alpha / n`` from 1e2 to 1e-5), the
 folds ``KFold(5, shuffle=True, random_state=0)``. Times are the best of
 ``--repeats`` runs, the two contenders interleaved.
 
-``text`` is synthetic, not a file: sparse binary word counts shaped like
+``text`` is synthetic, not a file: sparse binary word features shaped like
 Mulan's enron (1702 x 1001 x 53; Zipf word frequencies, about 12 words per
 row, label frequencies from 50% down to 1%, each label a sparse linear
 function of the words plus logistic noise), seeded, split and scaled as the
