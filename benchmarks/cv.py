@@ -25,7 +25,14 @@ Mulan's enron (1702 x 1001 x 53; Zipf word frequencies, about 12 words per
 row, label frequencies from 50% down to 1%, each label a sparse linear
 function of the words plus logistic noise), seeded, split and scaled as the
 whole files are. It stands for the sparse text with about as many features
-as rows that ``../shared`` has only one of (medical).
+as rows that ``../shared`` has only one of (medical). ``dense`` is synthetic
+too, shaped like mediamill (43907 x 120 x 101): 120 features driven by 15
+latent factors plus noise, label frequencies from 30% down to 0.5%, each
+label a linear function of the factors plus logistic noise; it stands for
+many rows and few features, where a fit from scratch takes only 10-15
+iterations. Both are generated, split and scaled on every run; ``dense`` is
+not in the default ``--sets`` (about 11 minutes, most of it the per-label
+baseline): ``--sets dense`` runs it.
 
 delicious (12920 x 500 x 983) is bounded: 3 folds and the 6 strengths of
 ``alpha / n`` from 1e0 to 1e-3, one run each, and
@@ -59,6 +66,8 @@ from skbce import (
 from skbce.datasets import _default_data_home
 
 SETS = ("yeast", "emotions", "CAL500", "scene", "medical", "delicious", "text")
+# Not run by default: its per-label baseline alone takes about 7 minutes.
+EXTRA_SETS = ("dense",)
 
 
 def synthetic_text(n_samples=1702, n_features=1001, n_labels=53, words_per_row=12, seed=0):
@@ -78,13 +87,27 @@ def synthetic_text(n_samples=1702, n_features=1001, n_labels=53, words_per_row=1
     return X, Y
 
 
+def synthetic_dense(n_samples=43907, n_features=120, n_labels=101, n_factors=15, seed=0):
+    """Dense correlated features and labels shaped like mediamill (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    factors = rng.standard_normal((n_samples, n_factors))
+    X = factors @ rng.standard_normal((n_factors, n_features))
+    X += 0.5 * rng.standard_normal((n_samples, n_features))
+    scores = 0.7 * factors @ rng.standard_normal((n_factors, n_labels))
+    scores += rng.logistic(size=(n_samples, n_labels))
+    # Label k is on for its top 0.3 / k^0.9 share of the rows.
+    share = 0.3 / np.arange(1, n_labels + 1) ** 0.9
+    threshold = [np.quantile(column, 1.0 - q) for column, q in zip(scores.T, share)]
+    return X, (scores > np.asarray(threshold)).astype(np.float64)
+
+
 def load_set(name, folder=None):
     """Scaled training and test parts of ``name``, labels constant in training dropped.
 
     Returns ``None`` when the files are absent.
     """
-    if name == "text":
-        X, Y = synthetic_text()
+    if name in ("text", "dense"):
+        X, Y = synthetic_text() if name == "text" else synthetic_dense()
         X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.3,
                                                             random_state=0)
         X_train, X_test = scale_features(X_train, X_test)
@@ -194,7 +217,8 @@ def print_table(title, header, rows, notes=()):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--sets", default=",".join(SETS),
+                        help=f"comma-separated, of {', '.join(SETS + EXTRA_SETS)}")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--tables", default="shared,per_label",

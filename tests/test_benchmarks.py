@@ -47,9 +47,10 @@ def test_maps_script_quick_run_compares_the_chosen_map_with_the_diagonal_one():
         assert name in result.stdout
 
 
-def test_cv_benchmark_synthetic_text_set_has_the_documented_shape():
-    # The CV benchmark's stand-in for sparse text: enron's shape, binary
-    # words, label k on for about 0.5 / k of the rows, split 70/30.
+def test_cv_benchmark_synthetic_sets_have_the_documented_shapes():
+    # The CV benchmark's stand-ins for sparse text (enron's shape, binary
+    # words, label k on for about 0.5 / k of the rows, split 70/30) and for
+    # many rows and few features (mediamill's shape, label k on for 0.3 / k^0.9).
     code = (
         "import numpy as np; from scipy import sparse; import cv\n"
         "X, Y = cv.synthetic_text()\n"
@@ -61,6 +62,11 @@ def test_cv_benchmark_synthetic_text_set_has_the_documented_shape():
         "Xtr, Xte, Ytr, Yte = cv.load_set('text')\n"
         "assert Xtr.shape[0] == 1191 and Xte.shape[0] == 511 and abs(Xtr).max() == 1.0\n"
         "assert (Ytr.min(axis=0) != Ytr.max(axis=0)).all()\n"
+        "X, Y = cv.synthetic_dense()\n"
+        "assert isinstance(X, np.ndarray) and X.shape == (43907, 120) and Y.shape == (43907, 101)\n"
+        "share = Y.mean(axis=0)\n"
+        "assert np.allclose(share, 0.3 / np.arange(1, 102) ** 0.9, atol=1e-4), share\n"
+        "assert np.linalg.matrix_rank(X[:500] - X[:500].mean(axis=0)) == 120\n"
         "print('ok')\n"
     )
     result = subprocess.run(
