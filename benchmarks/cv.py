@@ -80,11 +80,7 @@ def synthetic_text(n_samples=1702, n_features=1001, n_labels=53, words_per_row=1
     X.data[:] = 1.0  # a word repeated in a row is still one
     weights = sparse.random(n_features, n_labels, density=0.05, random_state=seed).toarray()
     scores = np.asarray(X @ (3.0 * weights)) + rng.logistic(size=(n_samples, n_labels))
-    # Label k is on for its top 0.5 / k share of the rows.
-    share = 0.5 / np.arange(1, n_labels + 1)
-    threshold = [np.quantile(column, 1.0 - q) for column, q in zip(scores.T, share)]
-    Y = (scores > np.asarray(threshold)).astype(np.float64)
-    return X, Y
+    return X, _top_share(scores, 0.5 / np.arange(1, n_labels + 1))
 
 
 def synthetic_dense(n_samples=43907, n_features=120, n_labels=101, n_factors=15, seed=0):
@@ -95,10 +91,17 @@ def synthetic_dense(n_samples=43907, n_features=120, n_labels=101, n_factors=15,
     X += 0.5 * rng.standard_normal((n_samples, n_features))
     scores = 0.7 * factors @ rng.standard_normal((n_factors, n_labels))
     scores += rng.logistic(size=(n_samples, n_labels))
-    # Label k is on for its top 0.3 / k^0.9 share of the rows.
-    share = 0.3 / np.arange(1, n_labels + 1) ** 0.9
+    return X, _top_share(scores, 0.3 / np.arange(1, n_labels + 1) ** 0.9)
+
+
+def _top_share(scores, share):
+    """0/1 labels: label ``k`` is on for the rows of its top ``share[k]`` scores."""
     threshold = [np.quantile(column, 1.0 - q) for column, q in zip(scores.T, share)]
-    return X, (scores > np.asarray(threshold)).astype(np.float64)
+    return (scores > np.asarray(threshold)).astype(np.float64)
+
+
+# The generated sets, by name: no files to read.
+SYNTHETIC = {"text": synthetic_text, "dense": synthetic_dense}
 
 
 def load_set(name, folder=None):
@@ -106,8 +109,8 @@ def load_set(name, folder=None):
 
     Returns ``None`` when the files are absent.
     """
-    if name in ("text", "dense"):
-        X, Y = synthetic_text() if name == "text" else synthetic_dense()
+    if name in SYNTHETIC:
+        X, Y = SYNTHETIC[name]()
         X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.3,
                                                             random_state=0)
         X_train, X_test = scale_features(X_train, X_test)
