@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 
@@ -75,3 +77,69 @@ def test_cv_benchmark_synthetic_sets_have_the_documented_shapes():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def _write_emotions_shaped_arff(path, n_rows=80, seed=0):
+    # 72 numeric features then 6 labels, as the shared emotions file.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_rows, 72))
+    Y = (X[:, :6] + 0.5 * rng.standard_normal((n_rows, 6)) > 0.3).astype(int)
+    Y[:, 5] = 0  # a label absent from the file: the comparison keeps it
+    lines = ["@relation emotions"]
+    lines += [f"@attribute f{j} numeric" for j in range(72)]
+    lines += [f"@attribute label{k} {{0,1}}" for k in range(6)]
+    lines.append("@data")
+    lines += [",".join([*(f"{v:.6f}" for v in x), *map(str, y)]) for x, y in zip(X, Y)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_field_measures_match_hand_computed_values():
+    # One-error: the top-ranked label of sample 2 is not its own. The
+    # multi-output forest's constant labels become scores of 0 (never seen)
+    # and 1 (always seen).
+    code = (
+        "import numpy as np, field\n"
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "Y = np.array([[1, 0, 0], [0, 1, 0]]); S = np.array([[.9, .1, 0.], [.9, .2, .1]])\n"
+        "assert field.one_error(Y, S) == 0.5\n"
+        "m = field.measures(Y, np.array([[1, 0, 0], [1, 1, 0]]), S, True)\n"
+        "assert np.isclose(m['HL'], 1 / 6) and m['subset'] == 0.5 and m['1-err'] == 0.5\n"
+        "assert np.isclose(m['micro'], 0.8) and np.isclose(m['cover'], 0.5)\n"
+        "X = np.arange(20.0).reshape(10, 2); T = np.zeros((10, 3), dtype=int)\n"
+        "T[:, 0] = np.arange(10) % 2; T[:, 2] = 1\n"
+        "forest = RandomForestClassifier(5, random_state=0).fit(X, T)\n"
+        "scores, probabilities = field.label_scores(forest, X)\n"
+        "assert probabilities and scores.shape == (10, 3)\n"
+        "assert (scores[:, 1] == 0).all() and (scores[:, 2] == 1).all()\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=SCRIPT.parent, capture_output=True, text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_field_script_prints_every_measure_of_each_model(tmp_path):
+    _write_emotions_shaped_arff(tmp_path / "emotions.arff")
+    models = "linear CV,linear CV + thr,BR linear SVM,10-NN"
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT.parent / "field.py"), "--sets", "emotions,scene",
+         "--models", models, "--data-home", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for measure in ("HL", "acc", "F1", "subset", "micro", "macro", "1-err", "cover", "rank",
+                    "AP", "BCE"):
+        assert measure in lines[0].split()
+    assert any("scene" in line and "skipped" in line for line in lines)
+    for model in models.split(","):
+        (row,) = [line for line in lines if line.startswith("emotions") and
+                  line[11:27].strip() == model]
+        values = [float(v) for v in row[27:].split()]
+        assert len(values) == 12  # eleven measures and the fit time
+        assert 0 <= values[0] <= 1  # Hamming loss
+        # BCE only for models with probabilities: not the SVM's decision function.
+        assert np.isnan(values[10]) == (model == "BR linear SVM")
