@@ -124,6 +124,8 @@ def measures(Y, predicted, scores, probabilities):
     """The comparison's measures of 0/1 ``predicted`` and ranking ``scores`` against ``Y``."""
     # Ranking measures need a sample with a label and one without; coverage
     # counts steps down the ranking (0 when the top label covers all).
+    # A sample with no label, predicted with none, counts as a match in the
+    # per-sample measures (zero_division=1).
     ranked = (Y.sum(axis=1) > 0) & (Y.sum(axis=1) < Y.shape[1])
     Yr, Sr = Y[ranked], scores[ranked]
     return {
@@ -170,19 +172,19 @@ def main(argv=None):
         X_train, X_test, Y_train, Y_test = load(name, Path(folder))
         X_train, X_test = scale_features(X_train, X_test)
         Y_train, Y_test = np.asarray(Y_train, dtype=int), np.asarray(Y_test, dtype=int)
-        for label in wanted:
-            if ((label in DENSE_ONLY and sparse.issparse(X_train))
-                    or (label in FEW_LABELS_ONLY and Y_train.shape[1] > MANY_LABELS)):
-                print(f"note: {name}: {label} skipped (see DENSE_ONLY, FEW_LABELS_ONLY)")
+        for model_name in wanted:
+            if ((model_name in DENSE_ONLY and sparse.issparse(X_train))
+                    or (model_name in FEW_LABELS_ONLY and Y_train.shape[1] > MANY_LABELS)):
+                print(f"note: {name}: {model_name} skipped (see DENSE_ONLY, FEW_LABELS_ONLY)")
                 continue
-            model = MODELS[label]()
+            model = MODELS[model_name]()
             start = time.perf_counter()
             model.fit(X_train, Y_train)
             seconds = time.perf_counter() - start
             scores, probabilities = label_scores(model, X_test)
             predicted = np.asarray(model.predict(X_test))
             values = measures(Y_test, predicted, scores, probabilities)
-            print(f"{name:10s} {label:16s}" + "".join(
+            print(f"{name:10s} {model_name:16s}" + "".join(
                 f"{values[m]:8.4f}" if m in ("HL", "rank", "BCE") else f"{values[m]:8.3f}"
                 for m in MEASURES) + f"  {seconds:6.1f}", flush=True)
     print("note: lower is better for HL (Hamming loss), 1-err, cover (coverage), rank "
