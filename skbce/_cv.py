@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 
 from . import _validation
 from ._classifier import BCEMultiLabelClassifier
-from ._path import PATH_TOL_FACTOR, fold_path, stacked_fold_paths, stacking_factor
+from ._path import fold_path, path_tolerance, stacked_fold_paths, stacking_factor
 from ._rows import checked_arrays
 
 # An integer ``alphas`` spans these per-sample strengths ``alpha / sum(w)``,
@@ -124,11 +124,12 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
     strong to weak, each fit starting from the previous solution, sharing
     the fold's change of variables, and stopping once the held-out score
     has fallen for three strengths in a row. The fits along the path stop at
-    ten times ``tol`` (the refit uses ``tol``); for the linear model with one
-    shared strength, the walk scouts at a hundred times ``tol`` and then
-    solves the fold's best strength and its two neighbours on to ten times
-    ``tol``. The choice is that of a grid search over the same strengths and
-    folds, at a fraction of its cost.
+    thirty times ``tol`` for the linear model, ten times for a network (the
+    refit uses ``tol``); for the linear model with one shared strength, the
+    walk scouts at ninety times ``tol`` and then solves the fold's best
+    strength and its two neighbours on to thirty times ``tol``. The choice
+    is that of a grid search over the same strengths and folds, at a
+    fraction of its cost.
 
     Parameters
     ----------
@@ -178,7 +179,8 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
     max_fun : int, default=15000
         Budget of objective evaluations of every fit (L-BFGS).
     tol : float, default=1e-5
-        Tolerance of the refit (the path uses ``10 * tol``).
+        Tolerance of the refit (the path uses ``30 * tol`` for the linear
+        model, ``10 * tol`` for a network).
     pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
         Weight of the positive term of each label's BCE in the fits (the
         held-out score is the plain BCE).
@@ -354,7 +356,8 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         path_options = dict(
             alphas=self.alphas_, activation=self.activation, pos_weight=self.pos_weight,
             label_smoothing=self.label_smoothing, max_iter=self.max_iter,
-            max_fun=self.max_fun, tol=PATH_TOL_FACTOR * self.tol, per_label=self.per_label,
+            max_fun=self.max_fun, tol=path_tolerance(hidden, self.tol),
+            per_label=self.per_label,
             score=score,
         )
         factor = stacking_factor(X, weight, splits, hidden, self.solver, targets.shape[1])
