@@ -37,7 +37,7 @@ from ._threads import solve_blas_threads
 # may land in another basin. The linear model's at thirty: a held-out score
 # then differs from the optimum's by a few 1e-5 (median per label at most
 # 7e-5 on the six shared sets, against 2e-5 at ten times), below the
-# differences between neighbouring strengths, and the CV fit takes 0.8-0.95
+# differences between neighbouring strengths, and the CV fit takes 0.75-1.0
 # times as long per label (benchmarks/README.md).
 NETWORK_PATH_TOL_FACTOR = 10.0
 LINEAR_PATH_TOL_FACTOR = 30.0
