@@ -9,6 +9,16 @@ import numpy as np
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 
+def _run_in_benchmarks(code):
+    """Run ``code`` beside the benchmark scripts (importable by name); it prints ok."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=SCRIPT.parent, capture_output=True, text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
 def test_benchmark_script_quick_run_prints_every_table():
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--quick", "--threads", "1"],
@@ -71,12 +81,7 @@ def test_cv_benchmark_synthetic_sets_have_the_documented_shapes():
         "assert np.linalg.matrix_rank(X[:500] - X[:500].mean(axis=0)) == 120\n"
         "print('ok')\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=SCRIPT.parent, capture_output=True, text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
+    _run_in_benchmarks(code)
 
 
 def _write_emotions_shaped_arff(path, n_rows=80, seed=0):
@@ -113,12 +118,7 @@ def test_field_measures_match_hand_computed_values():
         "assert (scores[:, 1] == 0).all() and (scores[:, 2] == 1).all()\n"
         "print('ok')\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=SCRIPT.parent, capture_output=True, text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
+    _run_in_benchmarks(code)
 
 
 def test_field_script_prints_every_measure_of_each_model(tmp_path):
