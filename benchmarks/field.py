@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 # Sibling scripts: run as a script, this file has benchmarks/ on sys.path.
-from run import STANDARD_SPLITS, scale_features
+from run import files_missing, scale_features
 from scipy import sparse
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
@@ -165,9 +165,7 @@ def main(argv=None):
     print(header)
     print("-" * len(header))
     for name in args.sets.split(","):
-        needed = Path(folder) / (f"{name}.xml" if name in STANDARD_SPLITS else f"{name}.arff")
-        if not needed.is_file():
-            print(f"note: {name}: {needed} not found; skipped")
+        if files_missing(Path(folder), name):
             continue
         X_train, X_test, Y_train, Y_test = load(name, Path(folder))
         X_train, X_test = scale_features(X_train, X_test)

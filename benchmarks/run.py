@@ -335,6 +335,15 @@ def load_whole_file_split(folder, name):
     return (Xtr, Ytr), (Xte, Yte)
 
 
+def files_missing(folder, name):
+    """Whether a shared set's files are absent from ``folder`` (then a note says so)."""
+    needed = folder / (f"{name}.xml" if name in STANDARD_SPLITS else f"{name}.arff")
+    if needed.is_file():
+        return False
+    print(f"note: {name}: {needed} not found; skipped")
+    return True
+
+
 def scaled_split(folder, name):
     """Scaled ``Xtr, Ytr, Xte, Yte`` of a shared set, labels constant in training dropped.
 
@@ -342,9 +351,7 @@ def scaled_split(folder, name):
     (shuffled 70/30 with a fixed seed). Returns ``None``, with a note, when
     its files are absent.
     """
-    needed = folder / (f"{name}.xml" if name in STANDARD_SPLITS else f"{name}.arff")
-    if not needed.is_file():
-        print(f"note: {name}: {needed} not found; skipped")
+    if files_missing(folder, name):
         return None
     load = load_standard_split if name in STANDARD_SPLITS else load_whole_file_split
     (Xtr, Ytr), (Xte, Yte) = load(folder, name)

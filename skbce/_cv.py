@@ -357,8 +357,7 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
             alphas=self.alphas_, activation=self.activation, pos_weight=self.pos_weight,
             label_smoothing=self.label_smoothing, max_iter=self.max_iter,
             max_fun=self.max_fun, tol=path_tolerance(hidden, self.tol),
-            per_label=self.per_label,
-            score=score,
+            per_label=self.per_label, score=score,
         )
         factor = stacking_factor(X, weight, splits, hidden, self.solver, targets.shape[1])
         if factor is not None:
