@@ -130,6 +130,14 @@ class _History:
         return out
 
 
+def _narrowed(x, keep, history, fun):
+    """``x`` and its pairs kept to the columns ``keep``; the value and gradient there."""
+    x = keep_columns(x, history.columns, keep)
+    history.keep_columns(keep)
+    value, gradient = fun(x)
+    return x, value, gradient
+
+
 def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, columns=1,
                    narrow=None):
     """Minimize ``fun`` (``x -> (value, gradient)``) from ``x0`` by L-BFGS.
@@ -153,8 +161,8 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
         Read ``x`` as a ``(n / columns, columns)`` matrix of independent
         column problems (see :class:`_History`); 1 for one problem.
     narrow : callable, default=None
-        With ``columns > 1``, called after each iteration (after
-        ``callback``) as ``narrow(x)``; it returns ``None``, or the indices
+        With ``columns > 1``, called at the start and after each iteration
+        (after ``callback``) as ``narrow(x)``; it returns ``None``, or the indices
         of the columns to go on with, the others being solved. ``x`` then
         keeps those columns only, each with its correction pairs, and ``fun``
         must from then on take and give the narrowed vectors (the caller
@@ -174,6 +182,13 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
     history = _History(x.size, m, columns)
     direction = np.empty_like(x)
     status, message, n_iter = 1, _ITERATIONS_LIMIT, 0
+    keep = None if narrow is None else narrow(x)
+    if keep is not None:
+        # A warm start can leave many columns solved already: the first
+        # trial then evaluates the others only.
+        x, value, gradient = _narrowed(x, keep, history, fun)
+        n_eval += 1
+        direction = np.empty_like(x)
     while n_iter < max_iter:
         history.direction(gradient, direction)
         slope = float(gradient @ direction)
@@ -227,9 +242,7 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
             break
         keep = None if narrow is None else narrow(x)
         if keep is not None:
-            x = keep_columns(x, history.columns, keep)
-            history.keep_columns(keep)
-            value, gradient = fun(x)
+            x, value, gradient = _narrowed(x, keep, history, fun)
             n_eval += 1
             direction = np.empty_like(x)
     return OptimizeResult(x=x, fun=value, nit=n_iter, nfev=n_eval, status=status,

@@ -213,8 +213,11 @@ _NARROW_FRACTION = 0.25
 # copy of the loss coefficients) is then several evaluations, and a
 # warm-started solve (a regularization path's) ends within a few (measured:
 # 15% of a per-label CV fit on emotions went to narrowing). Large problems
-# narrow from the first iteration: on delicious's path, waiting 10
-# iterations made the CV fit 1.2 times slower.
+# narrow from the start: on delicious's path, waiting 10 iterations made the
+# CV fit 1.2 times slower, and leaving the labels a warm start has solved
+# already before the first trial step saves 11% of the loss evaluations'
+# work on delicious and 7% on a dense 30,734 x 120 x 101 problem (a fold's
+# walk 0.94-0.95 times as long).
 _NARROW_AFTER = 10
 _NARROW_PRODUCT = 2**22
 
@@ -225,13 +228,14 @@ class _Narrowing:
     def __init__(self, scaled, tol, largest_product):
         self.scaled = scaled
         self.tol = tol
-        self.n_iter = 0
-        self.after = 1 if largest_product >= _NARROW_PRODUCT else _NARROW_AFTER
+        self.n_calls = 0
+        self.after = 0 if largest_product >= _NARROW_PRODUCT else _NARROW_AFTER
 
     def __call__(self, u):
         scaled = self.scaled
-        self.n_iter += 1
-        if self.n_iter < self.after:
+        n_iter = self.n_calls  # the first call is at the start
+        self.n_calls += 1
+        if n_iter < self.after:
             return None
         if scaled.last_u is None or not np.array_equal(u, scaled.last_u):
             return None

@@ -121,6 +121,38 @@ def test_narrowing_to_unsolved_columns_keeps_their_recursions_and_reaches_the_mi
     np.testing.assert_allclose(solution, target, atol=1e-6)
 
 
+def test_columns_solved_at_a_warm_start_leave_before_the_first_trial():
+    # A regularization path's start: most columns are at their minimizer
+    # already, and the first trial step evaluates the others only.
+    n_rows, n_columns = 10, 4
+    target = np.arange(n_rows * n_columns, dtype=float).reshape(n_rows, n_columns)
+    state = {"columns": np.arange(n_columns)}
+    widths = []
+
+    def fun(x):
+        columns = state["columns"]
+        residual = x.reshape(n_rows, len(columns)) - target[:, columns]
+        widths.append(len(columns))
+        return 0.5 * float(np.sum(residual**2)), residual.ravel()
+
+    def narrow(x):
+        columns = state["columns"]
+        gradient = fun(x)[1].reshape(n_rows, len(columns))
+        solved = np.abs(gradient).max(axis=0) < 1e-9
+        if not solved.any() or solved.all():
+            return None
+        state["columns"] = columns[~solved]
+        return np.flatnonzero(~solved)
+
+    start = target.copy()
+    start[:, 3] = 0.0  # only the last column is away from its minimizer
+    result = minimize_lbfgs(fun, start.ravel(), max_iter=50, max_fun=100,
+                            columns=n_columns, narrow=narrow)
+    # The start (and the hook's look at it) at full width; every trial at one column.
+    assert widths[:2] == [4, 4] and set(widths[2:]) == {1}
+    np.testing.assert_allclose(result.x, target[:, 3], atol=1e-8)
+
+
 def test_a_pair_without_curvature_in_a_full_ring_drops_the_oldest_pair_and_nothing_else():
     # The rejected pair is written into the slot of the oldest one: that
     # pair must leave the recursion, and the newer pairs stay in it.
