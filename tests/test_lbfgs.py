@@ -83,6 +83,27 @@ def test_a_wrong_gradient_stalls_the_line_search():
     assert result.status == 2 and "line search" in result.message
 
 
+def _narrow_solved_columns(fun, state, n_rows, record=None):
+    """A ``narrow`` hook: drop the columns of ``state["columns"]`` whose gradient is ~0.
+
+    ``record(x, columns, keep)`` sees each narrowing before it is made.
+    """
+
+    def narrow(x):
+        columns = state["columns"]
+        gradient = fun(x)[1].reshape(n_rows, len(columns))
+        solved = np.abs(gradient).max(axis=0) < 1e-9
+        if not solved.any() or solved.all():
+            return None
+        keep = np.flatnonzero(~solved)
+        if record is not None:
+            record(x, columns, keep)
+        state["columns"] = columns[keep]
+        return keep
+
+    return narrow
+
+
 def test_narrowing_to_unsolved_columns_keeps_their_recursions_and_reaches_the_minimizer():
     # Three independent column problems of very different conditioning; each
     # column leaves the solve once its gradient is small, and the others go on
@@ -101,18 +122,11 @@ def test_narrowing_to_unsolved_columns_keeps_their_recursions_and_reaches_the_mi
         gradient = curvature[:, columns] * residual
         return 0.5 * float(np.sum(residual * gradient)), gradient.ravel()
 
-    def narrow(x):
-        columns = state["columns"]
-        gradient = fun(x)[1].reshape(n_rows, len(columns))
-        solved = np.abs(gradient).max(axis=0) < 1e-9
-        if not solved.any() or solved.all():
-            return None
+    def record(x, columns, keep):
         solution[:, columns] = x.reshape(n_rows, len(columns))
-        keep = np.flatnonzero(~solved)
-        state["columns"] = columns[keep]
         narrowings.append(len(keep))
-        return keep
 
+    narrow = _narrow_solved_columns(fun, state, n_rows, record)
     result = minimize_lbfgs(fun, np.zeros(target.size), max_iter=2000, max_fun=4000,
                             columns=n_columns, narrow=narrow)
     solution[:, state["columns"]] = result.x.reshape(n_rows, -1)
@@ -135,15 +149,7 @@ def test_columns_solved_at_a_warm_start_leave_before_the_first_trial():
         widths.append(len(columns))
         return 0.5 * float(np.sum(residual**2)), residual.ravel()
 
-    def narrow(x):
-        columns = state["columns"]
-        gradient = fun(x)[1].reshape(n_rows, len(columns))
-        solved = np.abs(gradient).max(axis=0) < 1e-9
-        if not solved.any() or solved.all():
-            return None
-        state["columns"] = columns[~solved]
-        return np.flatnonzero(~solved)
-
+    narrow = _narrow_solved_columns(fun, state, n_rows)
     start = target.copy()
     start[:, 3] = 0.0  # only the last column is away from its minimizer
     result = minimize_lbfgs(fun, start.ravel(), max_iter=50, max_fun=100,
