@@ -26,7 +26,7 @@ EXPECTED_FAILED = {
     [
         BCEMultiLabelClassifier(),
         BCEMultiLabelClassifier(hidden_layer_sizes=(8,), activation="tanh", random_state=0),
-        PerLabelThresholdClassifier(cv=2),
+        PerLabelThresholdClassifier(cv=2, random_state=0),
         BCEMultiLabelClassifierCV(alphas=5, cv=3),
     ],
     expected_failed_checks=lambda estimator: EXPECTED_FAILED.get(type(estimator), {}),
