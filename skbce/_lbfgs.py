@@ -130,14 +130,6 @@ class _History:
         return out
 
 
-def _narrowed(x, keep, history, fun):
-    """``x`` and its pairs kept to the columns ``keep``; the value and gradient there."""
-    x = keep_columns(x, history.columns, keep)
-    history.keep_columns(keep)
-    value, gradient = fun(x)
-    return x, value, gradient
-
-
 def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, columns=1,
                    narrow=None):
     """Minimize ``fun`` (``x -> (value, gradient)``) from ``x0`` by L-BFGS.
@@ -162,7 +154,7 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
         column problems (see :class:`_History`); 1 for one problem.
     narrow : callable, default=None
         With ``columns > 1``, called at the start and after each iteration
-        (after ``callback``) as ``narrow(x)``; it returns ``None``, or the indices
+        but the last (after ``callback``) as ``narrow(x)``; it returns ``None``, or the indices
         of the columns to go on with, the others being solved. ``x`` then
         keeps those columns only, each with its correction pairs, and ``fun``
         must from then on take and give the narrowed vectors (the caller
@@ -182,14 +174,16 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
     history = _History(x.size, m, columns)
     direction = np.empty_like(x)
     status, message, n_iter = 1, _ITERATIONS_LIMIT, 0
-    keep = None if narrow is None else narrow(x)
-    if keep is not None:
-        # A warm start can leave many columns solved already: the first
-        # trial then evaluates the others only.
-        x, value, gradient = _narrowed(x, keep, history, fun)
-        n_eval += 1
-        direction = np.empty_like(x)
     while n_iter < max_iter:
+        # At the start too: a warm start can leave many columns solved
+        # already, and the first trial then evaluates the others only.
+        keep = None if narrow is None else narrow(x)
+        if keep is not None:
+            x = keep_columns(x, history.columns, keep)
+            history.keep_columns(keep)
+            value, gradient = fun(x)
+            n_eval += 1
+            direction = np.empty_like(x)
         history.direction(gradient, direction)
         slope = float(gradient @ direction)
         if not slope < 0:  # not a descent direction (rounding): restart as steepest descent
@@ -240,10 +234,5 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
         if n_eval >= max_fun:
             status, message = 1, _EVALUATIONS_LIMIT
             break
-        keep = None if narrow is None else narrow(x)
-        if keep is not None:
-            x, value, gradient = _narrowed(x, keep, history, fun)
-            n_eval += 1
-            direction = np.empty_like(x)
     return OptimizeResult(x=x, fun=value, nit=n_iter, nfev=n_eval, status=status,
                           message=message)
