@@ -266,8 +266,8 @@ def loss_gradient_kernel(block, layout, activation, theta, outputs=None):
     return _block_loss(block, layout, activation, outputs).loss_gradient(theta)
 
 
-def loss_gradient_curvature_kernel(block, layout, activation, theta):
-    return _block_loss(block, layout, activation).loss_gradient_curvature(theta)
+def loss_gradient_curvature_kernel(block, layout, activation, theta, outputs=None):
+    return _block_loss(block, layout, activation, outputs).loss_gradient_curvature(theta)
 
 
 def loss_kernel(block, layout, activation, theta):
@@ -561,3 +561,12 @@ class OutputSubsetObjective:
             self.whole.activation, theta, self.outputs,
         )
         return value, gradient
+
+    def loss_gradient_curvature(self, theta):
+        """As :meth:`loss_gradient`, and each output's curvature (one pass over the rows)."""
+        theta = np.asarray(theta, dtype=self.dtype)
+        value, gradient, self.last_output_losses, curvature = _penalized_loss_gradient(
+            self.whole.rows, self.penalty, theta, loss_gradient_curvature_kernel, self.layout,
+            self.whole.activation, theta, self.outputs,
+        )
+        return value, gradient, curvature

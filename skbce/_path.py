@@ -150,8 +150,9 @@ class _Walk:
     Parameters
     ----------
     fit : callable
-        ``fit(alphas, start, tol, first) -> SolverResult``, ``alphas`` one
-        strength per fold.
+        ``fit(alphas, start, tol, first, previous) -> SolverResult``,
+        ``alphas`` one strength per fold, ``previous`` the last solve's
+        result (or ``None``): see :func:`skbce._solver.solve`.
     n_columns : int
         Outputs of the problem (all folds').
     folds : list of (slice or None, callable)
@@ -189,7 +190,7 @@ class _Walk:
         walking = np.ones(n_folds, dtype=bool)
         best = np.zeros(n_folds, dtype=int)
         scouted = [{} for _ in range(n_folds)]  # strength index -> a fold's solution
-        previous = None
+        previous, result = None, None
         for i, alpha in enumerate(alphas):
             last[walking] = i
             start = theta
@@ -201,7 +202,8 @@ class _Walk:
                 if not walking.all():  # a stopped fold stays where it is
                     start = self._assemble([self._block(start if walking[f] else theta, f)
                                             for f in range(n_folds)])
-            result = self.fit(alphas[last], start, scout_tol, i == 0)
+            # The outputs the last solution still solves at this strength keep it.
+            result = self.fit(alphas[last], start, scout_tol, i == 0, result)
             previous = theta if i > 0 else None
             theta = result.theta
             for f in np.flatnonzero(walking):
@@ -234,7 +236,7 @@ class _Walk:
             # A fold without this neighbour is solved again at its best (not scored).
             index = np.where(member, index, best)
             start = self._assemble([scouted[f][index[f]] for f in range(n_folds)])
-            result = self.fit(alphas[index], start, tol, False)
+            result = self.fit(alphas[index], start, tol, False, None)
             for f in np.flatnonzero(member):
                 n_iter[f][index[f]] += result.n_iter
                 scores[f][index[f]] = self.folds[f][1](self._block(result.theta, f))
@@ -291,15 +293,16 @@ def _walk_problem(rows, hidden, activation, pos_weight, label_smoothing, solver,
 
 def _fitter(objective, unit_strength, n_fold_outputs, *, solver, max_iter, max_fun, hidden,
             basis):
-    """``fit(alphas, start, tol, first)`` of a walk: one strength per fold's outputs."""
+    """``fit(alphas, start, tol, first, previous)`` of a walk: one strength per fold's outputs."""
     layout = objective.layout
 
-    def fit(alphas, start, fit_tol, first):
+    def fit(alphas, start, fit_tol, first, previous):
         strength = np.repeat(np.asarray(alphas, dtype=np.float64), n_fold_outputs)
         objective.penalty = L2Penalty(layout, strength * unit_strength)
         return solve(
             objective, start, solver=solver, max_iter=max_iter, max_fun=max_fun,
             tol=fit_tol, start_standardized=first and bool(hidden), basis=basis,
+            previous=previous,
         )
 
     return fit

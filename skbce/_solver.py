@@ -57,11 +57,18 @@ class SolverResult:
     value : float
         Objective at ``theta``.
     n_iter : int
-        Iterations run (at least 1).
+        Iterations run: at least 1, 0 when every output kept the previous
+        solution (see :func:`solve`'s ``previous``).
     loss_curve : list of float
         Objective after each iteration.
     validation_scores : list of float or None
         With early stopping, the held-out score after each iteration.
+    loss_gradient : ndarray of shape (n_params,) or None
+        The linear model under L-BFGS: the gradient of the loss (without the
+        penalty) at ``theta``, each output's part from its last evaluation.
+        ``None`` otherwise.
+    output_losses : ndarray of shape (n_outputs,) or None
+        With ``loss_gradient``: each output's loss (without the penalty) at ``theta``.
     """
 
     theta: np.ndarray
@@ -69,6 +76,8 @@ class SolverResult:
     n_iter: int
     loss_curve: list = field(default_factory=list)
     validation_scores: list | None = None
+    loss_gradient: np.ndarray | None = None
+    output_losses: np.ndarray | None = None
 
 
 class _PreconditionedObjective:
@@ -82,7 +91,8 @@ class _PreconditionedObjective:
     For the linear model, :meth:`narrow` drops the outputs that pass the
     test: each output is its own problem, so the solved ones keep their
     parameters, their part of the value and their verdict, and later
-    evaluations compute the others only.
+    evaluations compute the others only. :meth:`settle` does so before any
+    evaluation, for outputs whose gradient at a known point is given.
     """
 
     def __init__(self, objective, change, coordinates, scale):
@@ -95,7 +105,13 @@ class _PreconditionedObjective:
         self._last_test = None
         self._whole = (objective, change, coordinates)
         self._outputs = None  # all outputs
-        self._solved_theta = None  # (n_features + 1, n_outputs), once narrowed
+        self._last_losses = None
+        # Once narrowed, the whole problem's (n_features + 1, n_outputs)
+        # parameters and gradients, and its outputs' losses: the solved
+        # outputs' from their last evaluation.
+        self._solved_theta = None
+        self._solved_gradient = None
+        self._solved_losses = None
         self._solved_value = 0.0
         self._solved_test = 0.0
 
@@ -116,6 +132,7 @@ class _PreconditionedObjective:
         # The test's coordinates are only read at accepted iterates, not at
         # every line-search trial: the raw gradient is kept until then.
         self._last_gradient = gradient
+        self._last_losses = self.objective.last_output_losses
         self._last_test = None
         self._last_result = value + self._solved_value, self.change.gradient_to_u(gradient)
 
@@ -141,8 +158,7 @@ class _PreconditionedObjective:
 
     def solved_outputs(self, tol):
         """Which of the current outputs pass the test at the last gradient (linear model)."""
-        test = np.abs(self._last_test_gradient()).reshape(-1, self.layout_outputs)
-        return test.max(axis=0) < tol
+        return _output_tests(self._last_test_gradient(), self.layout_outputs) < tol
 
     @property
     def layout_outputs(self):
@@ -156,35 +172,88 @@ class _PreconditionedObjective:
         gradient (each output's map acts on its own column) and their losses
         plus penalties, so the solver's next call at it costs nothing.
         """
-        whole, whole_change, whole_coordinates = self._whole
+        whole = self._whole[0]
         n_outputs = self.layout_outputs
-        u = self.last_u.reshape(-1, n_outputs)
         theta = self.change.to_theta(self.last_u).reshape(-1, n_outputs)
         if self._solved_theta is None:
-            self._solved_theta = np.empty((theta.shape[0], whole.layout.layer_sizes[-1]))
+            shape = (theta.shape[0], whole.layout.layer_sizes[-1])
+            self._solved_theta, self._solved_gradient = np.empty(shape), np.empty(shape)
+            self._solved_losses = np.empty(shape[1])
             self._outputs = np.arange(n_outputs)
         self._solved_theta[:, self._outputs] = theta
+        self._solved_gradient[:, self._outputs] = self._last_gradient.reshape(-1, n_outputs)
+        self._solved_losses[self._outputs] = self._last_losses
         solved = np.ones(n_outputs, dtype=bool)
         solved[keep] = False
-        test = np.abs(self._last_test_gradient()).reshape(-1, n_outputs)[:, solved]
+        test = _output_tests(self._last_test_gradient(), n_outputs)[solved]
         self._solved_test = max(self._solved_test, float(np.max(test, initial=0.0)))
         value, gradient_u = self._last_result
         # The kept outputs' part of the value: their losses and penalties.
         objective = self.objective
-        part = float((objective.last_output_losses + objective.penalty.output_values(
+        part = float((self._last_losses + objective.penalty.output_values(
             theta[:-1]))[keep].sum())
-        self._outputs = self._outputs[keep]
-        self.objective = whole.for_outputs(self._outputs)
-        self.change = whole_change.for_outputs(self._outputs)
-        self.coordinates = whole_coordinates.for_outputs(self._outputs)
-        narrowed = keep_columns(u, n_outputs, keep)
+        last_gradient, last_losses = self._last_gradient, self._last_losses
+        narrowed = self._go_on_with(keep, self.last_u, whole.for_outputs(self._outputs[keep]))
         self.last_u = narrowed.copy()
-        self._last_gradient = keep_columns(self._last_gradient, n_outputs, keep)
-        self._last_test = None
+        self._last_gradient = keep_columns(last_gradient, n_outputs, keep)
+        self._last_losses = last_losses[keep]
         # What the solved outputs add to the value from now on.
         self._solved_value = value - part
         self._last_result = value, keep_columns(gradient_u, n_outputs, keep)
         return narrowed
+
+    def settle(self, u, settled, theta, gradient, losses, others):
+        """Leave the outputs ``settled`` at ``theta``'s columns, before any evaluation.
+
+        ``gradient`` (of the objective, in ``theta``) and ``losses`` are the
+        whole problem's at ``theta``, known from elsewhere; the settled
+        outputs keep their parts, and their verdict. The solve goes on from
+        ``u`` (the whole problem's start) with the other outputs, whose
+        objective is ``others``. Returns their start.
+        """
+        whole = self._whole[0]
+        n_outputs = self.layout_outputs
+        rows = theta.size // n_outputs
+        self._solved_theta = theta.reshape(rows, n_outputs).copy()
+        self._solved_gradient = gradient.reshape(rows, n_outputs).copy()
+        self._solved_losses = np.array(losses, dtype=np.float64)
+        tests = _output_tests(self.scale * self.coordinates.gradient_to_u(gradient), n_outputs)
+        self._solved_test = float(np.max(tests[settled], initial=0.0))
+        self._solved_value = float((self._solved_losses + whole.penalty.output_values(
+            self._solved_theta[:-1]))[settled].sum())
+        self._outputs = np.arange(n_outputs)
+        return self._go_on_with(np.flatnonzero(~settled), u, others)
+
+    def _go_on_with(self, keep, u, objective):
+        """Restrict the outputs, the maps and ``u`` to the current outputs ``keep``."""
+        _, whole_change, whole_coordinates = self._whole
+        n_outputs = self.layout_outputs
+        self._outputs = self._outputs[keep]
+        self.objective = objective
+        self.change = whole_change.for_outputs(self._outputs)
+        self.coordinates = whole_coordinates.for_outputs(self._outputs)
+        self.last_u = None
+        self._last_test = None
+        return keep_columns(u, n_outputs, keep)
+
+    def final_state(self):
+        """The whole problem's loss gradient (without the penalty) and output losses.
+
+        At the last point evaluated (the solved outputs' parts from their
+        last evaluation), for a later solve's :meth:`settle`.
+        """
+        gradient, losses = self._last_gradient, self._last_losses
+        if self._outputs is None:
+            gradient, losses = gradient.copy(), np.array(losses, dtype=np.float64)
+        else:
+            whole_gradient, losses = self._solved_gradient.copy(), self._solved_losses.copy()
+            whole_gradient[:, self._outputs] = gradient.reshape(whole_gradient.shape[0], -1)
+            losses[self._outputs] = self._last_losses
+            gradient = whole_gradient.ravel()
+        penalty_gradient = np.zeros_like(gradient)
+        self._whole[0].penalty.loss_gradient(self.theta(self.last_u), 0.0, penalty_gradient)
+        gradient -= penalty_gradient
+        return gradient, losses
 
     def hessp(self, u, vector):
         return self.change.hessp_to_u(self.objective.hessp, u, vector)
@@ -201,6 +270,11 @@ class _PreconditionedObjective:
         if self._outputs is not None:
             raise ValueError("u(theta) is for the whole problem, before any narrowing.")
         return self.change.to_u(theta)
+
+
+def _output_tests(test_gradient, n_outputs):
+    """Each output's largest ``|entry|`` of a scaled gradient in standardized coordinates."""
+    return np.abs(test_gradient).reshape(-1, n_outputs).max(axis=0)
 
 
 # The linear model's solve goes on with the unsolved outputs once at least
@@ -406,7 +480,7 @@ def change_of_variables(objective, theta0, solver, coordinates, basis=None, curv
 
 def solve(
     objective, theta0, *, solver="lbfgs", max_iter=500, max_fun=15000, tol=1e-5, verbose=0,
-    start_standardized=False, early_stopping=None, basis=None,
+    start_standardized=False, early_stopping=None, basis=None, previous=None,
 ):
     """Minimize ``objective`` from ``theta0``; warn when stopped by a budget.
 
@@ -441,6 +515,12 @@ def solve(
     basis : FeatureBasis or None, default=None
         The linear model's :func:`covariance_basis` of these rows, when a
         path of fits on the same rows has computed it already.
+    previous : SolverResult or None, default=None
+        A solve of the same rows at another penalty, with ``loss_gradient``
+        (a regularization path's last solve). On a large problem
+        (``_NARROW_PRODUCT``), when enough of its outputs pass the stopping
+        test at its solution under this penalty, they keep that solution
+        without any evaluation; the others start from ``theta0``.
 
     Returns
     -------
@@ -458,8 +538,22 @@ def solve(
         coordinates = standardized(objective)
         if start_standardized:
             theta0 = coordinates.to_theta(theta0)
-        first, curvature = None, None
-        if _warm_linear_start(objective, theta0, solver):
+        first, curvature, settled = None, None, None
+        if previous is not None and early_stopping is None:
+            settled, gradient = _settled_outputs(objective, previous, coordinates, tol, solver)
+        if settled is not None and settled.all():
+            return _settled_result(objective, previous)
+        if settled is not None:
+            # The map's curvature of the others, from their start's evaluation;
+            # the settled outputs' part of the map is never used.
+            others = np.flatnonzero(~settled)
+            subset = objective.for_outputs(others)
+            *first, part = subset.loss_gradient_curvature(
+                keep_columns(theta0, objective.layout.layer_sizes[-1], others))
+            curvature = objective.prior_curvature().copy()
+            curvature[others] = part
+            settled = (settled, previous.theta, gradient, previous.output_losses, subset)
+        elif _warm_linear_start(objective, theta0, solver):
             # The map is scaled by the curvature at the start, whose logits
             # the solver's first evaluation computes anyway: one product for
             # both (a warm start's curvature costs a product of its own).
@@ -469,7 +563,7 @@ def solve(
         result = minimize_in(
             objective, theta0, change, coordinates, solver=solver, max_iter=max_iter,
             max_fun=max_fun, tol=tol, verbose=verbose, early_stopping=early_stopping,
-            first_evaluation=first,
+            first_evaluation=first, settled=settled,
         )
     if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
         raise ValueError(
@@ -477,6 +571,47 @@ def solve(
             "(e.g. StandardScaler) or increase alpha."
         )
     return result
+
+
+def _settled_outputs(objective, previous, coordinates, tol, solver):
+    """Which outputs pass the test at ``previous``'s solution under this penalty.
+
+    Returns ``(settled, gradient)``, the objective's gradient at that
+    solution: the loss's, kept by the previous solve, plus this penalty's;
+    ``(None, None)`` when the problem is small (an evaluation costs less
+    than leaving outputs out) or too few outputs pass.
+    """
+    layout = objective.layout
+    if (solver != "lbfgs" or layout.n_layers != 1 or previous.loss_gradient is None
+            or objective.largest_product < _NARROW_PRODUCT):
+        return None, None
+    n_outputs = layout.layer_sizes[-1]
+    gradient = previous.loss_gradient.copy()
+    objective.penalty.loss_gradient(previous.theta, 0.0, gradient)
+    settled = _output_tests(n_outputs * coordinates.gradient_to_u(gradient), n_outputs) < tol
+    # A small gradient is a near solution only where the penalty outweighs
+    # the label's curvature from the data (estimated at its intercept-only
+    # optimum, times the largest feature variance): the Hessian is then
+    # within a factor 2 of the penalty's. Where the data's curvature
+    # dominates (weak strengths), a passing gradient can sit far from the
+    # optimum along flat directions, and the solve goes on from the path's
+    # continued start instead (kept there, the held-out scores of a dense
+    # set's weak strengths stayed flat and the CV choice moved).
+    _, variance = objective.feature_moments()
+    settled &= objective.penalty.output_strength >= (
+        objective.prior_curvature() * float(np.max(variance, initial=0.0)))
+    if settled.sum() < max(1.0, _NARROW_FRACTION * n_outputs):
+        return None, None
+    return settled, gradient
+
+
+def _settled_result(objective, previous):
+    """``previous``'s solution, every output of which passes the test under this penalty."""
+    coefs, _ = objective.layout.unpack(previous.theta)
+    value = float(previous.output_losses.sum()) + objective.penalty.value(coefs)
+    return SolverResult(theta=previous.theta, value=value, n_iter=0, loss_curve=[value],
+                        loss_gradient=previous.loss_gradient,
+                        output_losses=previous.output_losses)
 
 
 def _warm_linear_start(objective, theta0, solver):
@@ -494,12 +629,15 @@ def _warm_linear_start(objective, theta0, solver):
 
 
 def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max_fun, tol,
-                verbose, early_stopping=None, first_evaluation=None):
+                verbose, early_stopping=None, first_evaluation=None, settled=None):
     """Run the optimizer in the variables of ``change``; warn if it stops short.
 
     The arguments are those of :func:`solve`, with the change of variables
     and the stopping test's coordinates already chosen; ``first_evaluation``
     is ``objective.loss_gradient(theta0)`` when it was computed already.
+    ``settled``, the arguments of :meth:`_PreconditionedObjective.settle`
+    after the start, leaves some outputs out from the start
+    (``first_evaluation`` is then the others').
     """
     # The objective is a mean over the K outputs: for the linear model K J is
     # each label's own objective, so the test does not loosen with K. An
@@ -509,6 +647,8 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
     test_scale = n_outputs if linear else 1
     scaled = _PreconditionedObjective(objective, change, coordinates, test_scale)
     u0 = scaled.u(theta0)
+    if settled is not None:
+        u0 = scaled.settle(u0, *settled)
     if first_evaluation is not None:
         scaled.seed(u0, *first_evaluation)
     if solver == "lbfgs":
@@ -534,7 +674,8 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
                 scaled, tol, objective.largest_product)
             result = minimize_lbfgs(
                 scaled, u0, max_iter=max_iter, max_fun=max_fun, callback=progress,
-                columns=n_outputs, narrow=narrow if n_outputs > 1 else None,
+                columns=scaled.layout_outputs,
+                narrow=narrow if scaled.layout_outputs > 1 else None,
             )
         else:
             result = minimize(
@@ -597,10 +738,16 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
             ConvergenceWarning,
             stacklevel=4,
         )
+    loss_gradient, output_losses = None, None
+    if solver == "lbfgs" and linear and early_stopping is None:
+        # What a path's next solve needs to settle outputs (see solve's previous).
+        loss_gradient, output_losses = scaled.final_state()
     return SolverResult(
         theta=theta,
         value=float(result.fun),
         n_iter=n_iter,
         loss_curve=progress.curve or [float(result.fun)],
         validation_scores=None if early_stopping is None else early_stopping.scores,
+        loss_gradient=loss_gradient,
+        output_losses=output_losses,
     )

@@ -54,6 +54,47 @@ def test_choice_equals_a_brute_force_grid(data):
     np.testing.assert_allclose(tight.scores_[reached], expected[reached], atol=1e-6)
 
 
+@pytest.mark.parametrize("stacked", [True, False])
+def test_labels_a_path_leaves_at_their_last_solution_change_neither_scores_nor_choice(
+        data, monkeypatch, stacked):
+    # Large problems keep, at the next strength, the labels whose last
+    # solution still passes the test there (a rare label, under strong
+    # penalties): the scores are still the grid's, the choice the path's
+    # that evaluates every label.
+    import skbce._path as path
+    import skbce._solver as solver
+
+    if not stacked:
+        monkeypatch.setattr(path, "_STACK_WORK", 0)
+    X, Y = data
+    # Its positives are rows near the features' mean: a label with almost
+    # no gradient in the weights at its intercept-only fit.
+    rare = np.zeros(len(X), dtype=int)
+    rare[np.argsort(np.linalg.norm(X - X.mean(axis=0), axis=1))[:5]] = 1
+    Y = np.column_stack([Y, rare])
+    folds = KFold(4, shuffle=True, random_state=1)
+    alphas = np.logspace(3, -2, 30)  # close strengths, as the default's on a large problem
+    evaluated = quiet(BCEMultiLabelClassifierCV(alphas=alphas, cv=folds), X, Y)
+    settled = []
+    settle = solver._PreconditionedObjective.settle
+    monkeypatch.setattr(solver._PreconditionedObjective, "settle",
+                        lambda self, u, mask, *args: settled.append(mask.sum())
+                        or settle(self, u, mask, *args))
+    monkeypatch.setattr(solver, "_NARROW_PRODUCT", 0)  # this small problem counts as large
+    cv = quiet(BCEMultiLabelClassifierCV(alphas=alphas, cv=folds), X, Y)
+    assert settled
+    assert cv.alpha_ == evaluated.alpha_
+    grid = GridSearchCV(
+        BCEMultiLabelClassifier(tol=1e-8), {"alpha": list(alphas)}, cv=folds, scoring=bce_score
+    ).fit(X, Y)
+    expected = np.column_stack(
+        [grid.cv_results_[f"split{i}_test_score"] for i in range(4)]
+    ).T
+    reached = ~np.isnan(cv.scores_)
+    # The scouting walk's accuracy (see skbce._path.SCOUT_TOL_FACTOR).
+    np.testing.assert_allclose(cv.scores_[reached], expected[reached], atol=1e-3)
+
+
 @pytest.mark.parametrize("hidden, factor", [((), 30.0), ((3,), 10.0)])
 def test_path_tolerance_is_looser_for_the_linear_model_than_for_a_network(
         data, monkeypatch, hidden, factor):

@@ -276,3 +276,98 @@ def test_a_warm_start_scales_its_map_from_the_first_evaluation(monkeypatch):
     warm = solve(objective, start, tol=1e-10)
     assert warm.n_iter == separate.n_iter
     assert_allclose(warm.theta, separate.theta, rtol=0, atol=1e-10)
+
+
+def _path_objective(monkeypatch):
+    """A linear objective whose labels differ in signal, solved as a large problem would be."""
+    from ._helpers import make_objective
+
+    # Settling is for large problems only: this small one is treated as one.
+    monkeypatch.setattr("skbce._solver._NARROW_PRODUCT", 0)
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(300, 6))
+    signal = np.r_[np.zeros(4), np.full(4, 3.0)]  # four noise labels, four informative
+    Y = (X @ rng.normal(size=(6, 8)) * signal + rng.logistic(size=(300, 8)) > 0).astype(int)
+    return make_objective(X, Y, (), "identity", 1.0)
+
+
+def _loss_widths(objective):
+    """The output counts of the loss evaluations over ``objective``'s rows (a list, filled)."""
+    widths = []
+    map_reduce = objective.rows.map_reduce
+
+    def recording(kernel, *args):
+        if "loss" in kernel.__name__:
+            widths.append(args[0].layer_sizes[-1])
+        return map_reduce(kernel, *args)
+
+    objective.rows.map_reduce = recording
+    return widths
+
+
+def test_a_path_solve_leaves_the_labels_the_last_solution_still_solves_unevaluated(monkeypatch):
+    from skbce._penalty import L2Penalty
+    from skbce._solver import solve, standardized
+
+    objective = _path_objective(monkeypatch)
+    layout = objective.layout
+    # A path's loose tolerance, which the noise labels' small weights pass
+    # at the next strength; the informative labels' do not.
+    tol = 1e-2
+    objective.penalty = L2Penalty(layout, 0.1)
+    strong = solve(objective, np.zeros(layout.n_params), tol=tol)
+    objective.penalty = L2Penalty(layout, 0.1 / 1.5)
+    widths = _loss_widths(objective)
+    weaker = solve(objective, strong.theta, tol=tol, previous=strong)
+    # The noise labels keep the stronger penalty's solution; no evaluation
+    # is of every label.
+    kept = (weaker.theta == strong.theta).reshape(-1, 8).all(axis=0)
+    assert kept[:4].all() and not kept[4:].any()
+    assert widths and max(widths) == 4
+    # Every label passes the test at the new penalty, and the result's value,
+    # loss gradient and losses are those of its solution.
+    value, gradient = objective.loss_gradient(weaker.theta)
+    test = 8 * standardized(objective).gradient_to_u(gradient)
+    assert np.abs(test).max() < tol
+    assert weaker.value == pytest.approx(value, rel=1e-12)
+    penalty_gradient = np.zeros_like(gradient)
+    objective.penalty.loss_gradient(weaker.theta, 0.0, penalty_gradient)
+    assert_allclose(weaker.loss_gradient, gradient - penalty_gradient, rtol=1e-10, atol=1e-14)
+    assert_allclose(weaker.output_losses, objective.last_output_losses, rtol=1e-12)
+
+
+def test_a_path_solve_whose_last_solution_solves_every_label_evaluates_nothing(monkeypatch):
+    from skbce._penalty import L2Penalty
+    from skbce._solver import solve
+
+    objective = _path_objective(monkeypatch)
+    objective.penalty = L2Penalty(objective.layout, 0.1)
+    first = solve(objective, np.zeros(objective.layout.n_params), tol=1e-4)
+    widths = _loss_widths(objective)
+    again = solve(objective, first.theta * 1.01, tol=1e-4, previous=first)
+    assert widths == [] and again.n_iter == 0
+    assert_allclose(again.theta, first.theta, rtol=0, atol=0)
+    assert again.value == pytest.approx(first.value, rel=1e-12)
+
+
+def test_a_weak_penalty_settles_no_label_on_a_small_gradient_alone(monkeypatch):
+    # Below the labels' curvature from the data, a small gradient can sit far
+    # from the optimum: every label is evaluated, from the given start.
+    from skbce._penalty import L2Penalty
+    from skbce._solver import _settled_outputs, solve, standardized
+
+    objective = _path_objective(monkeypatch)
+    layout = objective.layout
+    weak = 1e-3 * objective.prior_curvature().min()
+    objective.penalty = L2Penalty(layout, weak)
+    first = solve(objective, np.zeros(layout.n_params), tol=1e-2)
+    objective.penalty = L2Penalty(layout, weak / 1.5)
+    gradient = first.loss_gradient.copy()
+    objective.penalty.loss_gradient(first.theta, 0.0, gradient)
+    test = 8 * standardized(objective).gradient_to_u(gradient)
+    assert (np.abs(test).reshape(-1, 8).max(axis=0) < 1e-2).all()  # the gradient passes
+    assert _settled_outputs(objective, first, standardized(objective), 1e-2, "lbfgs") == (
+        None, None)
+    widths = _loss_widths(objective)
+    solve(objective, first.theta, tol=1e-2, previous=first)
+    assert widths[0] == 8
