@@ -538,7 +538,7 @@ def solve(
         coordinates = standardized(objective)
         if start_standardized:
             theta0 = coordinates.to_theta(theta0)
-        first, curvature, settled = None, None, None
+        first, curvature, settled, settling = None, None, None, None
         if previous is not None and early_stopping is None:
             settled, gradient = _settled_outputs(objective, previous, coordinates, tol, solver)
         if settled is not None and settled.all():
@@ -552,7 +552,7 @@ def solve(
                 keep_columns(theta0, objective.layout.layer_sizes[-1], others))
             curvature = objective.prior_curvature().copy()
             curvature[others] = part
-            settled = (settled, previous.theta, gradient, previous.output_losses, subset)
+            settling = (settled, previous.theta, gradient, previous.output_losses, subset)
         elif _warm_linear_start(objective, theta0, solver):
             # The map is scaled by the curvature at the start, whose logits
             # the solver's first evaluation computes anyway: one product for
@@ -563,7 +563,7 @@ def solve(
         result = minimize_in(
             objective, theta0, change, coordinates, solver=solver, max_iter=max_iter,
             max_fun=max_fun, tol=tol, verbose=verbose, early_stopping=early_stopping,
-            first_evaluation=first, settled=settled,
+            first_evaluation=first, settling=settling,
         )
     if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
         raise ValueError(
@@ -629,13 +629,13 @@ def _warm_linear_start(objective, theta0, solver):
 
 
 def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max_fun, tol,
-                verbose, early_stopping=None, first_evaluation=None, settled=None):
+                verbose, early_stopping=None, first_evaluation=None, settling=None):
     """Run the optimizer in the variables of ``change``; warn if it stops short.
 
     The arguments are those of :func:`solve`, with the change of variables
     and the stopping test's coordinates already chosen; ``first_evaluation``
     is ``objective.loss_gradient(theta0)`` when it was computed already.
-    ``settled``, the arguments of :meth:`_PreconditionedObjective.settle`
+    ``settling``, the arguments of :meth:`_PreconditionedObjective.settle`
     after the start, leaves some outputs out from the start
     (``first_evaluation`` is then the others').
     """
@@ -647,8 +647,8 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
     test_scale = n_outputs if linear else 1
     scaled = _PreconditionedObjective(objective, change, coordinates, test_scale)
     u0 = scaled.u(theta0)
-    if settled is not None:
-        u0 = scaled.settle(u0, *settled)
+    if settling is not None:
+        u0 = scaled.settle(u0, *settling)
     if first_evaluation is not None:
         scaled.seed(u0, *first_evaluation)
     if solver == "lbfgs":
