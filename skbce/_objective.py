@@ -553,20 +553,18 @@ class OutputSubsetObjective:
         self.dtype = whole.dtype
         self.last_output_losses = None
 
+    def _evaluate(self, kernel, theta):
+        theta = np.asarray(theta, dtype=self.dtype)
+        value, gradient, self.last_output_losses, *more = _penalized_loss_gradient(
+            self.whole.rows, self.penalty, theta, kernel, self.layout, self.whole.activation,
+            theta, self.outputs,
+        )
+        return value, gradient, *more
+
     def loss_gradient(self, theta):
         """Return the outputs' part of ``J(theta)`` and its gradient (float64)."""
-        theta = np.asarray(theta, dtype=self.dtype)
-        value, gradient, self.last_output_losses = _penalized_loss_gradient(
-            self.whole.rows, self.penalty, theta, loss_gradient_kernel, self.layout,
-            self.whole.activation, theta, self.outputs,
-        )
-        return value, gradient
+        return self._evaluate(loss_gradient_kernel, theta)
 
     def loss_gradient_curvature(self, theta):
         """As :meth:`loss_gradient`, and each output's curvature (one pass over the rows)."""
-        theta = np.asarray(theta, dtype=self.dtype)
-        value, gradient, self.last_output_losses, curvature = _penalized_loss_gradient(
-            self.whole.rows, self.penalty, theta, loss_gradient_curvature_kernel, self.layout,
-            self.whole.activation, theta, self.outputs,
-        )
-        return value, gradient, curvature
+        return self._evaluate(loss_gradient_curvature_kernel, theta)

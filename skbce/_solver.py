@@ -202,14 +202,15 @@ class _PreconditionedObjective:
         self._last_result = value, keep_columns(gradient_u, n_outputs, keep)
         return narrowed
 
-    def settle(self, u, settled, theta, gradient, losses, others):
+    def settle(self, u, settled, theta, gradient, losses, test, others):
         """Leave the outputs ``settled`` at ``theta``'s columns, before any evaluation.
 
         ``gradient`` (of the objective, in ``theta``) and ``losses`` are the
-        whole problem's at ``theta``, known from elsewhere; the settled
-        outputs keep their parts, and their verdict. The solve goes on from
-        ``u`` (the whole problem's start) with the other outputs, whose
-        objective is ``others``. Returns their start.
+        whole problem's at ``theta``, known from elsewhere, and ``test`` the
+        settled outputs' largest test entry there; they keep their parts and
+        that verdict. The solve goes on from ``u`` (the whole problem's
+        start) with the other outputs, whose objective is ``others``.
+        Returns their start.
         """
         whole = self._whole[0]
         n_outputs = self.layout_outputs
@@ -217,8 +218,7 @@ class _PreconditionedObjective:
         self._solved_theta = theta.reshape(rows, n_outputs).copy()
         self._solved_gradient = gradient.reshape(rows, n_outputs).copy()
         self._solved_losses = np.array(losses, dtype=np.float64)
-        tests = _output_tests(self.scale * self.coordinates.gradient_to_u(gradient), n_outputs)
-        self._solved_test = float(np.max(tests[settled], initial=0.0))
+        self._solved_test = test
         self._solved_value = float((self._solved_losses + whole.penalty.output_values(
             self._solved_theta[:-1]))[settled].sum())
         self._outputs = np.arange(n_outputs)
@@ -540,7 +540,8 @@ def solve(
             theta0 = coordinates.to_theta(theta0)
         first, curvature, settled, settling = None, None, None, None
         if previous is not None and early_stopping is None:
-            settled, gradient = _settled_outputs(objective, previous, coordinates, tol, solver)
+            settled, gradient, test = _settled_outputs(objective, previous, coordinates, tol,
+                                                       solver)
         if settled is not None and settled.all():
             return _settled_result(objective, previous)
         if settled is not None:
@@ -552,7 +553,7 @@ def solve(
                 keep_columns(theta0, objective.layout.layer_sizes[-1], others))
             curvature = objective.prior_curvature().copy()
             curvature[others] = part
-            settling = (settled, previous.theta, gradient, previous.output_losses, subset)
+            settling = (settled, previous.theta, gradient, previous.output_losses, test, subset)
         elif _warm_linear_start(objective, theta0, solver):
             # The map is scaled by the curvature at the start, whose logits
             # the solver's first evaluation computes anyway: one product for
@@ -576,19 +577,21 @@ def solve(
 def _settled_outputs(objective, previous, coordinates, tol, solver):
     """Which outputs pass the test at ``previous``'s solution under this penalty.
 
-    Returns ``(settled, gradient)``, the objective's gradient at that
-    solution: the loss's, kept by the previous solve, plus this penalty's;
-    ``(None, None)`` when the problem is small (an evaluation costs less
-    than leaving outputs out) or too few outputs pass.
+    Returns ``(settled, gradient, test)``: the objective's gradient at that
+    solution (the loss's, kept by the previous solve, plus this penalty's)
+    and the settled outputs' largest test entry; ``(None, None, None)``
+    when the problem is small (an evaluation costs less than leaving
+    outputs out) or too few outputs pass.
     """
     layout = objective.layout
     if (solver != "lbfgs" or layout.n_layers != 1 or previous.loss_gradient is None
             or objective.largest_product < _NARROW_PRODUCT):
-        return None, None
+        return None, None, None
     n_outputs = layout.layer_sizes[-1]
     gradient = previous.loss_gradient.copy()
     objective.penalty.loss_gradient(previous.theta, 0.0, gradient)
-    settled = _output_tests(n_outputs * coordinates.gradient_to_u(gradient), n_outputs) < tol
+    tests = _output_tests(n_outputs * coordinates.gradient_to_u(gradient), n_outputs)
+    settled = tests < tol
     # A small gradient is a near solution only where the penalty outweighs
     # the label's curvature from the data (estimated at its intercept-only
     # optimum, times the largest feature variance): the Hessian is then
@@ -601,8 +604,8 @@ def _settled_outputs(objective, previous, coordinates, tol, solver):
     settled &= objective.penalty.output_strength >= (
         objective.prior_curvature() * float(np.max(variance, initial=0.0)))
     if settled.sum() < max(1.0, _NARROW_FRACTION * n_outputs):
-        return None, None
-    return settled, gradient
+        return None, None, None
+    return settled, gradient, float(tests[settled].max())
 
 
 def _settled_result(objective, previous):

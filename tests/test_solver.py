@@ -367,7 +367,7 @@ def test_a_weak_penalty_settles_no_label_on_a_small_gradient_alone(monkeypatch):
     test = 8 * standardized(objective).gradient_to_u(gradient)
     assert (np.abs(test).reshape(-1, 8).max(axis=0) < 1e-2).all()  # the gradient passes
     assert _settled_outputs(objective, first, standardized(objective), 1e-2, "lbfgs") == (
-        None, None)
+        None, None, None)
     widths = _loss_widths(objective)
     solve(objective, first.theta, tol=1e-2, previous=first)
     assert widths[0] == 8
