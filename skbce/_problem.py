@@ -23,6 +23,11 @@ from ._penalty import L2Penalty
 # always (or never) on starts at a finite logit (about +-13.8).
 _PRIOR_CLIP = 1e-6
 
+# An output is constant on the training rows when its observed targets'
+# weighted sum is 0, or within this fraction of their weight (all 1s, summed
+# in the targets' dtype).
+_CONSTANT_RTOL = 1e-9
+
 
 @dataclass
 class LabelStatistics:
@@ -74,12 +79,51 @@ def _label_statistics(targets, weight):
     )
 
 
-def fold_coefficients(block, pos_weight, label_smoothing, loss_weight):
-    """Kernel: the block's loss coefficients ``(A, B)``, normalized over all the rows."""
+def pinned_targets(statistics, label_smoothing):
+    """The target each output constant on the training rows is fitted to; NaN for the others.
+
+    An output whose observed targets are all 0 (or all 1) has its optimum at
+    an infinite intercept: its fits drift (each solve pushes the intercept
+    and the weights a little further, and along a regularization path its
+    held-out score falls with every strength). Fitted to ``_PRIOR_CLIP``
+    (``1 - _PRIOR_CLIP``) instead, its optimum is its start: zero weights
+    and the clipped prior's intercept. ``None`` when no output is constant
+    (always with label smoothing, which moves every target off 0 and 1).
+    """
+    if label_smoothing > 0:
+        return None
+    positive, observed = statistics.positive, statistics.observed
+    seen = observed > 0
+    never = seen & (positive <= 0)
+    always = seen & ~never & (observed - positive <= _CONSTANT_RTOL * observed)
+    if not (never | always).any():
+        return None
+    pinned = np.full(positive.shape, np.nan)
+    pinned[never], pinned[always] = _PRIOR_CLIP, 1.0 - _PRIOR_CLIP
+    return pinned
+
+
+def fold_coefficients(block, pos_weight, label_smoothing, loss_weight, pinned=None):
+    """Kernel: the block's loss coefficients ``(A, B)``, normalized over all the rows.
+
+    ``pinned`` (from :func:`pinned_targets`) replaces the targets of the
+    constant outputs, in their coefficients' columns (no copy of the targets).
+    """
     targets = smooth_targets(block.targets, label_smoothing)
     A, B, _ = bce_coefficients(
         targets, block.weight, pos_weight, dtype=block.X.dtype, weight_sum=loss_weight
     )
+    if pinned is not None:
+        columns = np.flatnonzero(~np.isnan(pinned))
+        target = pinned[columns]
+        held = np.round(target)  # the 0 or 1 the rows hold
+        weight = 1.0 if pos_weight is None else pos_weight[columns]
+        # A = (1 + y (w - 1)) s and B = y w s, s each entry's share of the mean
+        # (0 where missing): recover s from A, then set y to the pinned target.
+        share = (A if A.shape[1] == 1 else A[:, columns]) / (1.0 + held * (weight - 1.0))
+        if pos_weight is not None:
+            A[:, columns] = share * (1.0 + target * (weight - 1.0))
+        B[:, columns] = share * (target * weight)
     return A, B
 
 
@@ -151,7 +195,8 @@ def _alpha_unit(n_outputs, loss_weight):
     return 1.0 / (n_outputs * loss_weight)
 
 
-def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothing):
+def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothing,
+                  training=True):
     """Build the regularized BCE problem of ``rows``.
 
     Parameters
@@ -166,6 +211,10 @@ def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothin
         Penalty strength in the estimator's units (``1 / C``).
     pos_weight : None, "balanced" or array-like of shape (n_outputs,)
     label_smoothing : float
+    training : bool, default=True
+        Whether ``rows`` are fitted: the outputs constant on them are then
+        fitted to the clipped prior (:func:`pinned_targets`). Held-out rows
+        keep their targets.
 
     Returns
     -------
@@ -186,7 +235,8 @@ def build_problem(rows, *, hidden, activation, alpha, pos_weight, label_smoothin
     smoothed_positive = (
         (1.0 - label_smoothing) * statistics.positive + 0.5 * label_smoothing * statistics.observed
     )
-    rows.fold(fold_coefficients, pos_weight, label_smoothing, statistics.loss_weight)
+    pinned = pinned_targets(statistics, label_smoothing) if training else None
+    rows.fold(fold_coefficients, pos_weight, label_smoothing, statistics.loss_weight, pinned)
     layout = ParameterLayout((rows.n_features, *hidden, n_outputs))
     unit = _alpha_unit(n_outputs, statistics.loss_weight)
     penalty = L2Penalty(layout, np.asarray(alpha) * unit)
@@ -221,6 +271,6 @@ def held_out_loss(rows, problem, activation):
     layout = problem.objective.layout
     held_out = build_problem(
         rows, hidden=layout.layer_sizes[1:-1], activation=activation, alpha=0.0,
-        pos_weight=problem.pos_weight, label_smoothing=0.0,
+        pos_weight=problem.pos_weight, label_smoothing=0.0, training=False,
     )
     return held_out.objective.loss

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from skbce import BCEMultiLabelClassifier
 from skbce._problem import build_problem
 from skbce._rows import InMemoryRows
 
@@ -47,3 +48,38 @@ def test_constant_labels_get_a_finite_prior_and_unit_pos_weight():
 def test_a_problem_without_weight_is_refused(Y, weight, match):
     with pytest.raises(ValueError, match=match):
         _problem(Y, weight)
+
+
+@pytest.mark.parametrize("pos_weight", [None, "balanced", np.array([3.0, 0.5, 2.0])])
+def test_a_label_constant_on_the_training_rows_is_fitted_at_its_clipped_prior(pos_weight):
+    # Its optimum is an infinite intercept: without the clipped target every
+    # solve pushed its weights and intercept a little further.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 4))
+    Y = np.column_stack([np.zeros(80), np.ones(80), (X[:, 0] > 0).astype(float)])
+    Y[rng.random(80) < 0.2, 0] = np.nan  # missing entries stay missing
+    model = BCEMultiLabelClassifier(alpha=1e-4, tol=1e-8, missing_labels="ignore",
+                                    pos_weight=pos_weight).fit(X, Y)
+    clip = 1e-6
+    target = np.array([clip, 1 - clip])
+    # The 0 or 1 the rows hold weighs its term by pos_weight: B/A moves the optimum.
+    weight = np.ones(2) if pos_weight is None or isinstance(pos_weight, str) else pos_weight[:2]
+    optimum = target * weight / (1 + target * (weight - 1))
+    np.testing.assert_allclose(model.coefs_[0][:, :2], 0.0, atol=1e-6)
+    np.testing.assert_allclose(model.intercepts_[0][:2], np.log(optimum / (1 - optimum)),
+                               rtol=1e-6)
+    # The varying label is fitted as before: a clear weight on its feature.
+    assert model.coefs_[0][0, 2] > 1.0
+
+
+def test_held_out_rows_keep_their_constant_targets():
+    from skbce._problem import held_out_loss
+
+    Y = np.column_stack([np.zeros(6), [0, 1, 0, 1, 0, 1]]).astype(float)
+    train = _problem(Y, np.ones(6))
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    loss = held_out_loss(InMemoryRows(X, Y, np.ones(6)), train, "relu")
+    theta = np.zeros(train.objective.layout.n_params)
+    theta[-2:] = [-30.0, 0.0]  # the constant label predicted ~1e-13: almost no loss
+    expected = (np.log1p(np.exp(-30.0)) + np.log(2.0)) / 2
+    assert loss(theta) == pytest.approx(expected, rel=1e-9)
