@@ -36,6 +36,14 @@ _STRONGEST, _WEAKEST = 1e2, 1e-5
 _PER_LABEL_STANDARD_ERRORS = 1.0
 
 
+def _varies(targets, weight):
+    """Whether each label's observed, weighted targets take more than one value."""
+    counted = ~np.isnan(targets) & (weight[:, None] > 0)
+    low = np.where(counted, targets, np.inf).min(axis=0)
+    high = np.where(counted, targets, -np.inf).max(axis=0)
+    return high > low
+
+
 def check_cv_parameters(estimator):
     """The rules the constraint table cannot say: ``scoring`` with ``per_label``."""
     if estimator.scoring is not None and estimator.per_label:
@@ -45,13 +53,19 @@ def check_cv_parameters(estimator):
         )
 
 
-def choose_per_label(scores, shared):
+def choose_per_label(scores, shared, informative=None):
     """Index of the strength of each label, shrunk toward the shared one.
 
     A label takes the strength of its own best mean score when that score
     beats its score at the ``shared`` strength by more than
     ``_PER_LABEL_STANDARD_ERRORS`` standard errors of the fold-to-fold
-    differences; otherwise it keeps ``shared``.
+    differences; otherwise it keeps ``shared``. Only the folds where the
+    label is ``informative`` count, in the mean and in the differences: a
+    label constant on a fold's training rows gets the same model at every
+    strength (its clipped prior), and one constant on a fold's held-out rows
+    is scored on one class only, which rewards ever weaker penalties (a
+    model more confident in the one class present). A label with fewer than
+    two such folds keeps ``shared``.
 
     Parameters
     ----------
@@ -59,18 +73,28 @@ def choose_per_label(scores, shared):
         Held-out scores per fold (higher is better); NaN where not computed.
     shared : int
         Index of the shared strength.
+    informative : ndarray of shape (n_folds, n_outputs) of bool, default=None
+        Whether each fold is evidence for each label (``None``: every fold).
 
     Returns
     -------
     ndarray of shape (n_outputs,) of int
     """
+    n_folds, _, n_outputs = scores.shape
+    if informative is None:
+        informative = np.ones((n_folds, n_outputs), dtype=bool)
+    counted = informative.sum(axis=0)
     computed = ~np.isnan(scores).any(axis=(0, 2))
-    mean = np.where(computed[:, None], np.nan_to_num(scores).mean(axis=0), -np.inf)
-    own = np.argmax(mean, axis=0)
-    labels = np.arange(scores.shape[2])
-    gain = scores[:, own, labels] - scores[:, shared, :]
-    standard_error = gain.std(axis=0, ddof=1) / np.sqrt(scores.shape[0])
-    moves = gain.mean(axis=0) > _PER_LABEL_STANDARD_ERRORS * standard_error
+    fold_weight = informative / np.maximum(counted, 1)
+    mean = np.einsum("fak,fk->ak", np.nan_to_num(scores), fold_weight)
+    own = np.argmax(np.where(computed[:, None], mean, -np.inf), axis=0)
+    labels = np.arange(n_outputs)
+    gain = np.where(informative, scores[:, own, labels] - scores[:, shared, :], 0.0)
+    mean_gain = gain.sum(axis=0) / np.maximum(counted, 1)
+    deviation = np.where(informative, gain - mean_gain, 0.0)
+    variance = (deviation**2).sum(axis=0) / np.maximum(counted - 1, 1)
+    standard_error = np.sqrt(variance / np.maximum(counted, 1))
+    moves = (counted >= 2) & (mean_gain > _PER_LABEL_STANDARD_ERRORS * standard_error)
     return np.where(moves, own, shared)
 
 
@@ -156,7 +180,9 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         joint refit with a vector of penalties. A label's held-out BCE from
         few positives is noisy, so a label moves away from the best shared
         strength only when its own best beats it by more than one standard
-        error of the fold-to-fold differences.
+        error of the fold-to-fold differences, counted over the folds whose
+        training and held-out rows both hold the label's two classes (at
+        least two; otherwise it keeps the shared strength).
     scoring : str, callable or None, default=None
         ``None`` is the held-out BCE (weighted by ``sample_weight``), per
         label when ``per_label``. A scikit-learn scorer name or callable is
@@ -373,7 +399,13 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
                 for (train, test), seed in zip(splits, seeds)
             )
         self.scores_ = np.stack([scores for scores, _ in results])
-        self.alpha_ = self._choose()
+        # A fold is evidence for a label's own strength when the label varies
+        # on both its training and its held-out rows (see choose_per_label).
+        informative = np.stack([
+            _varies(targets[train], weight[train]) & _varies(targets[test], weight[test])
+            for train, test in splits
+        ])
+        self.alpha_ = self._choose(informative)
         if self.refit:
             self._fit(X, y, sample_weight, self.alpha_)
         return self
@@ -415,8 +447,11 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         state = check_random_state(self.random_state)
         return list(state.randint(np.iinfo(np.int32).max, size=n_folds))
 
-    def _choose(self):
-        """The chosen strength (or one per label) from ``scores_``; warn at an edge."""
+    def _choose(self, informative):
+        """The chosen strength (or one per label) from ``scores_``; warn at an edge.
+
+        ``informative`` (folds x labels) says which folds count for a label's own choice.
+        """
         scores = self.scores_
         overall = scores if scores.ndim == 2 else scores.mean(axis=2)
         computed = ~np.isnan(overall).any(axis=0)
@@ -434,4 +469,4 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
             )
         if scores.ndim == 2:
             return float(self.alphas_[best])
-        return self.alphas_[choose_per_label(scores, best)]
+        return self.alphas_[choose_per_label(scores, best, informative)]

@@ -445,3 +445,23 @@ def test_a_label_missing_from_a_folds_training_rows_scores_alike_at_every_streng
     # Fitted at its clipped prior at every strength: its score does not fall
     # as the penalty weakens (it fell while the intercept drifted).
     np.testing.assert_allclose(scores, scores[0], rtol=1e-9)
+    # No other fold sees a positive held out: the label keeps the shared strength.
+    shared = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds), X, Y)
+    assert model.alpha_[3] == shared.alpha_
+
+
+def test_per_label_choice_counts_only_the_folds_informative_for_the_label():
+    from skbce._cv import choose_per_label
+
+    # Two labels, five folds, three strengths; the shared strength is index 0.
+    scores = np.zeros((5, 3, 2))
+    scores[:, 1, :] = [[0.3], [0.2], [0.4], [-0.1], [-0.2]]  # gains at index 1
+    scores[:, 2, :] = [[-0.1], [-0.1], [-0.1], [0.9], [1.0]]  # gains at index 2
+    everywhere = choose_per_label(scores, 0)
+    assert list(everywhere) == [2, 2]  # by the mean over all folds
+    informative = np.ones((5, 2), dtype=bool)
+    informative[3:, 0] = False  # label 0: the last two folds are no evidence
+    informative[1:, 1] = False  # label 1: one fold only
+    chosen = choose_per_label(scores, 0, informative)
+    assert chosen[0] == 1  # its own best among the folds that count
+    assert chosen[1] == 0  # too little evidence: the shared strength
