@@ -62,7 +62,8 @@ def test_maps_script_quick_run_compares_the_chosen_map_with_the_diagonal_one():
 def test_cv_benchmark_synthetic_sets_have_the_documented_shapes():
     # The CV benchmark's stand-ins for sparse text (enron's shape, binary
     # words, label k on for about 0.5 / k of the rows, split 70/30) and for
-    # many rows and few features (mediamill's shape, label k on for 0.3 / k^0.9).
+    # many rows and few features (mediamill's shape, label k on for 0.3 / k^0.9),
+    # and for many rare labels (Corel5k's shape, a median of a few positives).
     code = (
         "import numpy as np; from scipy import sparse; import cv\n"
         "X, Y = cv.synthetic_text()\n"
@@ -79,6 +80,10 @@ def test_cv_benchmark_synthetic_sets_have_the_documented_shapes():
         "share = Y.mean(axis=0)\n"
         "assert np.allclose(share, 0.3 / np.arange(1, 102) ** 0.9, atol=1e-4), share\n"
         "assert np.linalg.matrix_rank(X[:500] - X[:500].mean(axis=0)) == 120\n"
+        "X, Y = cv.synthetic_rare()\n"
+        "assert sparse.issparse(X) and X.shape == (5000, 499) and Y.shape == (5000, 374)\n"
+        "assert set(np.unique(X.data)) == {1.0} and set(np.unique(Y)) <= {0.0, 1.0}\n"
+        "assert np.median(Y.sum(axis=0)) <= 6 and Y[:, 0].mean() > 0.15\n"
         "print('ok')\n"
     )
     _run_in_benchmarks(code)
