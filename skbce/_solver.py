@@ -19,6 +19,7 @@ from ._preconditioner import (
     FeatureBasis,
     LeadingDirections,
     centred_diagonal_map,
+    correlated,
     covariance_is_affordable,
     covariance_stride,
     feature_basis,
@@ -436,7 +437,11 @@ def covariance_basis(objective, solver="lbfgs", judged_as=None):
         rank = low_rank_size(n, d, stored)
         if not rank:
             return DIAGONAL_MAP
-        return leading_directions(objective.correlation_operator(stride), d, rank)
+        directions = leading_directions(objective.correlation_operator(stride), d, rank)
+        sampled = -(-objective.n_samples // stride)
+        if not correlated(directions.eigenvalues, sampled, d):
+            return DIAGONAL_MAP
+        return directions
     mean, covariance = objective.feature_covariance(stride)
     # The sampled rows may miss a rare value: the moments of all rows see it.
     _, variance = objective.feature_moments()

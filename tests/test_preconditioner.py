@@ -14,6 +14,7 @@ from skbce._preconditioner import (
     CovariancePreconditioner,
     LowRankJacobiMap,
     centred_diagonal_map,
+    correlated,
     covariance_is_affordable,
     covariance_stride,
     leading_directions,
@@ -223,6 +224,10 @@ def test_cheap_products_or_many_features_fall_back_to_the_centred_diagonal_map()
     assert covariance_is_affordable(13_000, 500, 1000, stored=240_000)
     assert not covariance_is_affordable(100, 1000, 3)  # d^3 dwarfs an iteration's work
     assert not covariance_is_affordable(10**7, 2000, 100)  # too many features
+    # Very sparse rows, many labels: applying the d x d map to the weights and
+    # the gradient would cost more than the rest of an iteration (Corel5k's shape).
+    assert not covariance_is_affordable(4000, 499, 374, stored=34_000)
+    assert covariance_is_affordable(4000, 499, 374)  # dense rows: the products dominate
     rng = np.random.default_rng(6)
     X, Y = rng.normal(size=(40, 1100)), (rng.random((40, 2)) < 0.5).astype(float)
     objective = _objective(X, Y)
@@ -240,6 +245,41 @@ def test_many_dense_features_get_the_low_rank_map_very_sparse_rows_do_not():
     X, Y = _factor_features(np.random.default_rng(8), n_samples=1200, n_features=1100)
     objective = _objective(X, Y)
     assert isinstance(_change(objective, _start(objective)), LowRankJacobiMap)
+
+
+def _sparse_words(rng, n_samples, n_features, words_per_row, topics=None):
+    """Binary word rows: independent words, or words drawn from ``topics`` (a few each)."""
+    rows = np.repeat(np.arange(n_samples), words_per_row)
+    if topics is None:
+        words = rng.integers(n_features, size=rows.size)
+    else:
+        topic_words = rng.permutation(n_features).reshape(topics, -1)
+        words = topic_words[rng.integers(topics, size=n_samples)[rows],
+                            rng.integers(topic_words.shape[1], size=rows.size)]
+    X = sparse.csr_matrix((np.ones(rows.size), (rows, words)), shape=(n_samples, n_features))
+    X.data[:] = 1.0
+    return X
+
+
+@pytest.mark.parametrize("topics", [None, 20], ids=["independent", "topics"])
+def test_sparse_words_with_many_labels_get_a_map_only_where_words_correlate(topics):
+    # Corel5k's shape: the d x d map costs more than an iteration; the
+    # low-rank map pays only where the correlation has structure beyond
+    # the sampling noise of independent words.
+    rng = np.random.default_rng(13)
+    X = _sparse_words(rng, 3000, 400, 10, topics)
+    Y = (rng.random((3000, 300)) < 0.02).astype(float)
+    objective = _objective(X, Y)
+    change = _change(objective, np.zeros(objective.layout.n_params))
+    assert isinstance(change, LowRankJacobiMap if topics else CentredScaling)
+
+
+def test_correlated_is_judged_against_the_sampling_noise_of_independent_features():
+    # 1000 rows of 250 independent features: eigenvalues up to about 2.25.
+    assert not correlated(np.array([2.3, 2.0]), 1000, 250)
+    assert correlated(np.array([6.0, 2.0]), 1000, 250)
+    assert not correlated(np.array([6.0]), 100, 250)  # few rows: noise reaches 12
+    assert not correlated(np.array([]), 1000, 250)
 
 
 def _factor_features(rng, n_samples, n_features, n_factors=5, n_outputs=3):
