@@ -278,7 +278,7 @@ def test_correlated_is_judged_against_the_sampling_noise_of_independent_features
     # 1000 rows of 250 independent features: eigenvalues up to about 2.25.
     assert not correlated(np.array([2.3, 2.0]), 1000, 250)
     assert correlated(np.array([6.0, 2.0]), 1000, 250)
-    assert not correlated(np.array([6.0]), 100, 250)  # few rows: noise reaches 12
+    assert not correlated(np.array([6.0]), 100, 250)  # few rows: an edge of 6.7, doubled 13
     assert not correlated(np.array([]), 1000, 250)
 
 
