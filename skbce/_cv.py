@@ -1,7 +1,7 @@
 """``BCEMultiLabelClassifierCV``: ``alpha`` chosen by cross-validation along a path.
 
 The folds run in parallel (joblib); each walks the penalty from strong to
-weak with warm starts (:mod:`skbce._path`). The strength with the best mean
+weak, the linear model with warm starts (:mod:`skbce._path`). The strength with the best mean
 held-out score, one for all labels or one per label, is then refit on all
 the rows.
 """
@@ -145,10 +145,13 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
     from ``alphas`` by the held-out BCE of cross-validation, one strength
     for all labels or (``per_label=True``) one per label, then refit on all
     the rows. Every fold fits a *regularization path*: the strengths from
-    strong to weak, each fit starting from the previous solution, sharing
-    the fold's change of variables, and stopping once the held-out score
-    has fallen for three strengths in a row. The fits along the path stop at
-    thirty times ``tol`` for the linear model, ten times for a network (the
+    strong to weak, each fit of the linear model starting from the previous
+    solution (a network's from the random start of a grid's fit: a strong
+    penalty shrinks it to a saddle no weaker one leaves), sharing the fold's
+    change of variables, and stopping once the held-out score has fallen
+    for two strengths in a row spanning a factor of five in strength past
+    its best (three and twelve for a network). The fits along the path stop
+    at thirty times ``tol`` for the linear model, ten times for a network (the
     refit uses ``tol``); for the linear model with one shared strength, the
     walk scouts at ninety times ``tol`` and then solves the fold's best
     strength and its two neighbours on to thirty times ``tol``. The choice

@@ -125,7 +125,7 @@ def test_path_stops_once_the_score_has_turned(data, monkeypatch):
     # The walk scouts at the path's tolerance here, so that the scores it
     # stopped on are those kept.
     import skbce._path as path
-    from skbce._path import PATIENCE, score_turned
+    from skbce._path import PATIENCE, TURN_SPAN, score_turned
 
     monkeypatch.setattr(path, "SCOUT_TOL_FACTOR", 1.0)
     X, Y = data
@@ -135,7 +135,8 @@ def test_path_stops_once_the_score_has_turned(data, monkeypatch):
     for fold in cv.scores_:
         fitted = int((~np.isnan(fold)).sum())
         assert not np.isnan(fold[:fitted]).any()
-        turns = [score_turned(fold[: i + 1], PATIENCE) for i in range(fitted)]
+        turns = [score_turned(fold[: i + 1], PATIENCE, strengths=cv.alphas_, span=TURN_SPAN)
+                 for i in range(fitted)]
         assert not any(turns[:-1])
         stopped_early += turns[-1]
         assert turns[-1] or fitted == len(fold)
@@ -186,9 +187,12 @@ def test_default_folds_are_shuffled_so_a_sorted_file_works(data):
     )
     np.testing.assert_array_equal(default.scores_, shuffled.scores_)
     unshuffled = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=KFold(5)), X_sorted, Y_sorted)
+
+    def best_mean(scores):  # over the strengths some fold reached
+        return np.nanmax(np.nanmean(scores[:, ~np.isnan(scores).all(axis=0)], axis=0))
+
     # Unshuffled folds of a sorted file hold out whole label sets: far worse scores.
-    assert np.nanmax(np.nanmean(unshuffled.scores_, axis=0)) < np.nanmax(
-        np.nanmean(default.scores_, axis=0)) - 0.05
+    assert best_mean(unshuffled.scores_) < best_mean(default.scores_) - 0.05
 
 
 def test_per_label_strengths_follow_each_label_with_shrinkage(data, monkeypatch):
@@ -390,6 +394,38 @@ def test_stop_rule_waits_for_a_score_that_beats_the_strongest_fit():
     assert not score_turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.39]), 3)
 
 
+def test_stop_rule_waits_for_a_fall_over_a_span_of_strengths():
+    from skbce._path import score_turned
+
+    scores = np.array([-0.50, -0.40, -0.41, -0.42])
+    # Two falls a factor of 2.3 apart (the default grid) span 5.4: a turn.
+    assert score_turned(scores, 2, strengths=2.3 ** -np.arange(4.0), span=5.0)
+    # On a grid four times finer they span 1.5: not yet, nor at four falls (2.3).
+    assert not score_turned(scores, 2, strengths=1.23 ** -np.arange(4.0), span=5.0)
+    fine = np.array([-0.50, -0.40, -0.41, -0.42, -0.43, -0.44])
+    assert not score_turned(fine, 2, strengths=1.23 ** -np.arange(6.0), span=5.0)
+    # Eight falls span 5.2: a turn.
+    finer = np.array([-0.50, -0.40, *(-0.41 - 0.01 * np.arange(8))])
+    assert score_turned(finer, 2, strengths=1.23 ** -np.arange(10.0), span=5.0)
+    # A penalty of zero is infinitely weaker than any other.
+    assert score_turned(scores, 2, strengths=np.array([10.0, 1.0, 0.5, 0.0]), span=5.0)
+
+
+def test_the_default_path_stops_two_strengths_past_the_best_three_for_a_network(data):
+    # On the default grid (a factor of 2.3 apart) a linear fold's walk ends
+    # two strengths past its best, a network's three: the span decides.
+    X, Y = data
+    for hidden, past in [((), 2), ((4,), 3)]:
+        cv = quiet(BCEMultiLabelClassifierCV(hidden, cv=3, random_state=0), X, Y)
+        stopped = 0
+        for fold in cv.scores_:
+            fitted = int((~np.isnan(fold)).sum())
+            if fitted < len(fold):
+                assert fitted - 1 - int(np.nanargmax(fold)) == past
+                stopped += 1
+        assert stopped >= 2
+
+
 @pytest.mark.parametrize("block_bytes", [None, 7 * 8 * 3])
 @pytest.mark.parametrize("soft", [False, True])
 def test_heldout_loss_is_the_metric_of_the_probabilities(soft, block_bytes):
@@ -465,3 +501,23 @@ def test_per_label_choice_counts_only_the_folds_informative_for_the_label():
     chosen = choose_per_label(scores, 0, informative)
     assert chosen[0] == 1  # its own best among the folds that count
     assert chosen[1] == 0  # too little evidence: the shared strength
+
+
+def test_a_network_scores_each_strength_as_a_grid_of_fresh_fits(data):
+    # Each strength of a network's path starts from the grid's random start:
+    # warm starts from a strong penalty would begin at the zero-weight saddle
+    # it shrinks the network to, and every weaker strength would stay there.
+    X, Y = data
+    alphas = 160 * np.logspace(1, -3, 9)
+    folds = KFold(3, shuffle=True, random_state=0)
+    cv = quiet(BCEMultiLabelClassifierCV((8,), alphas=alphas, cv=folds, random_state=0,
+                                         tol=1e-5), X, Y)
+    grid = quiet(GridSearchCV(
+        BCEMultiLabelClassifier((8,), random_state=0, early_stopping=False, tol=1e-4),
+        {"alpha": list(alphas)}, cv=folds, scoring=bce_score), X, Y)
+    split_scores = np.array([grid.cv_results_[f"split{i}_test_score"] for i in range(3)])
+    reached = ~np.isnan(cv.scores_)
+    np.testing.assert_allclose(cv.scores_[reached], split_scores[reached], rtol=0, atol=1e-6)
+    assert cv.alpha_ == grid.best_params_["alpha"]
+    # The chosen network beats the label frequencies clearly.
+    assert np.nanmax(cv.scores_.mean(axis=0)) > cv.scores_[:, 0].mean() + 0.05
