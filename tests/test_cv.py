@@ -384,7 +384,7 @@ def test_folds_run_on_a_dask_cluster_through_joblib(data, monkeypatch):
 
 
 def test_stop_rule_waits_for_a_score_that_beats_the_strongest_fit():
-    from skbce._path import score_turned
+    from skbce._path import NETWORK_IMPROVEMENT, score_turned
 
     # Rare labels (medical) score worse for a few strengths below the
     # strongest before the features pay off: not a turn.
@@ -392,6 +392,11 @@ def test_stop_rule_waits_for_a_score_that_beats_the_strongest_fit():
     assert not score_turned(np.array([-0.50, -0.50, -0.50, -0.50]), 3)  # all at the prior
     assert score_turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.43]), 3)
     assert not score_turned(np.array([-0.50, -0.40, -0.41, -0.42, -0.39]), 3)
+    # A network's fresh fits at strong strengths all end near the label
+    # frequencies: their scores' slack (CAL500's, here) is not an improvement.
+    plateau = np.array([-0.3329, -0.3327, -0.3329, -0.3328, -0.3329, -0.3330])
+    assert score_turned(plateau, 3)  # the linear model's paths are smooth
+    assert not score_turned(plateau, 3, improvement=NETWORK_IMPROVEMENT)
 
 
 def test_stop_rule_waits_for_a_fall_over_a_span_of_strengths():
@@ -521,3 +526,10 @@ def test_a_network_scores_each_strength_as_a_grid_of_fresh_fits(data):
     assert cv.alpha_ == grid.best_params_["alpha"]
     # The chosen network beats the label frequencies clearly.
     assert np.nanmax(cv.scores_.mean(axis=0)) > cv.scores_[:, 0].mean() + 0.05
+    # The refit fits alpha_ on every row to tol, without early stopping, as
+    # the path's fits were scored.
+    refit = BCEMultiLabelClassifier((8,), alpha=cv.alpha_, random_state=0,
+                                    early_stopping=False, tol=1e-5).fit(X, Y)
+    for ours, theirs in zip(cv.coefs_, refit.coefs_):
+        np.testing.assert_array_equal(ours, theirs)
+    assert not hasattr(cv, "validation_scores_")
