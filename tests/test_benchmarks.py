@@ -148,3 +148,20 @@ def test_field_script_prints_every_measure_of_each_model(tmp_path):
         assert 0 <= values[0] <= 1  # Hamming loss
         # BCE only for models with probabilities: not the SVM's decision function.
         assert np.isnan(values[10]) == (model == "BR linear SVM")
+
+
+def test_cv_benchmark_network_row_compares_the_grid_with_the_path():
+    _run_in_benchmarks(
+        "import numpy as np, warnings; import cv\n"
+        "from sklearn.model_selection import KFold\n"
+        "warnings.simplefilter('ignore')\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = rng.normal(size=(80, 4))\n"
+        "Y = (X[:, :2] + rng.normal(size=(80, 2)) > 0).astype(float)\n"
+        "data = (X[:60], X[60:], Y[:60], Y[60:])\n"
+        "row = cv.network_rows('tiny', data, 60 * np.logspace(1, -2, 4),\n"
+        "                      KFold(2, shuffle=True, random_state=0), 1)\n"
+        "assert row[0] == 'tiny' and row[1] == '60x4x2' and len(row) == 11\n"
+        "assert row[4] == row[7]  # the same strength as the grid's\n"
+        "print('ok')\n"
+    )
