@@ -309,37 +309,32 @@ def main(argv=None):
             network.append(network_rows(name, data, alphas, folds, 1))
             print("  ".join(network[-1]), flush=True)
         print(f"({name}: {time.perf_counter() - start:.0f} s)", flush=True)
-    if shared_rows:
-        print_table(
-            "One alpha: GridSearchCV(BCEMultiLabelClassifier) vs BCEMultiLabelClassifierCV",
-            ["set", "n x d x K", "grid s", "grid BCE", "grid alpha", "CV s", "CV BCE",
-             "CV alpha", "speed-up", "dBCE"],
-            shared_rows,
-            ["same strengths and folds; dBCE = CV estimator's test BCE minus the grid's "
-             "(target: <= 2e-4, speed-up >= 5x)."],
-        )
-    if label_rows:
-        print_table(
-            "One alpha per label: OvR(LogisticRegressionCV) vs BCEMultiLabelClassifierCV"
-            "(per_label=True)",
-            ["set", "n x d x K", "OvR s", "OvR BCE", "CV s", "CV BCE", "speed-up",
-             "dBCE vs OvR", "shared BCE", "dBCE vs shared", "labels moved"],
-            label_rows,
-            ["same strengths (Cs = 1 / alphas) and folds (target: |dBCE vs OvR| <= 5e-4, "
-             "speed-up >= 20x); shared = BCEMultiLabelClassifierCV(per_label=False); "
-             "labels moved = share of labels whose alpha differs from the shared one."],
-        )
-    if network:
-        print_table(
-            "A network (64,): GridSearchCV(early_stopping=False) vs BCEMultiLabelClassifierCV",
-            ["set", "n x d x K", "grid s", "grid BCE", "grid alpha/n", "CV s", "CV BCE",
-             "CV alpha/n", "speed-up", "dBCE", "default BCE"],
-            network,
-            ["same strengths, folds and initial weights, one run; the path's fits stop "
-             "at 10 * tol, the grid's at tol; default = BCEMultiLabelClassifier((64,)) "
-             "at its defaults (early stopping and the held-out penalty path)."],
-        )
-
+    tables = [
+        ("One alpha: GridSearchCV(BCEMultiLabelClassifier) vs BCEMultiLabelClassifierCV",
+         ["set", "n x d x K", "grid s", "grid BCE", "grid alpha", "CV s", "CV BCE",
+          "CV alpha", "speed-up", "dBCE"],
+         shared_rows,
+         "same strengths and folds; dBCE = CV estimator's test BCE minus the grid's "
+         "(target: <= 2e-4, speed-up >= 5x)."),
+        ("One alpha per label: OvR(LogisticRegressionCV) vs BCEMultiLabelClassifierCV"
+         "(per_label=True)",
+         ["set", "n x d x K", "OvR s", "OvR BCE", "CV s", "CV BCE", "speed-up",
+          "dBCE vs OvR", "shared BCE", "dBCE vs shared", "labels moved"],
+         label_rows,
+         "same strengths (Cs = 1 / alphas) and folds (target: |dBCE vs OvR| <= 5e-4, "
+         "speed-up >= 20x); shared = BCEMultiLabelClassifierCV(per_label=False); "
+         "labels moved = share of labels whose alpha differs from the shared one."),
+        ("A network (64,): GridSearchCV(early_stopping=False) vs BCEMultiLabelClassifierCV",
+         ["set", "n x d x K", "grid s", "grid BCE", "grid alpha/n", "CV s", "CV BCE",
+          "CV alpha/n", "speed-up", "dBCE", "default BCE"],
+         network,
+         "same strengths, folds and initial weights, one run; the path's fits stop "
+         "at 10 * tol, the grid's at tol; default = BCEMultiLabelClassifier((64,)) "
+         "at its defaults (early stopping and the held-out penalty path)."),
+    ]
+    for title, header, rows, note in tables:
+        if rows:
+            print_table(title, header, rows, [note])
 
 if __name__ == "__main__":
     main()

@@ -1,9 +1,9 @@
 """``BCEMultiLabelClassifierCV``: ``alpha`` chosen by cross-validation along a path.
 
 The folds run in parallel (joblib); each walks the penalty from strong to
-weak, the linear model with warm starts (:mod:`skbce._path`). The strength with the best mean
-held-out score, one for all labels or one per label, is then refit on all
-the rows.
+weak, the linear model with warm starts (:mod:`skbce._path`). The strength
+with the best mean held-out score, one for all labels or one per label, is
+then refit on all the rows.
 """
 
 from __future__ import annotations

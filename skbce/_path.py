@@ -5,13 +5,12 @@ One fold's training rows are checked, folded into the loss coefficients and
 strong to weak, each fit of the linear model starting from the previous
 solution continued along the last secant in ``log(alpha)`` (a network's
 from its random start: a strong penalty shrinks a network to zero weights, a
-saddle point no weaker penalty leaves). The walk
-scouts at a loose tolerance: it only has to find where the held-out score
-peaks, and stops once the score has fallen over a factor of five in strength
-past its peak (:data:`TURN_SPAN`). The
-fold's best strength and its neighbours, whose scores decide the choice, are
-then solved on from their scouted solutions to the path's tolerance and
-scored again.
+saddle point no weaker penalty leaves). The walk scouts at a loose
+tolerance: it only has to find where the held-out score peaks, and stops
+once the score has fallen over a factor of five in strength past its peak
+(:data:`TURN_SPAN`). The fold's best strength and its neighbours, whose
+scores decide the choice, are then solved on from their scouted solutions
+to the path's tolerance and scored again.
 
 The linear model's labels are independent problems, so small folds walk
 together: one problem whose outputs are every fold's labels, each fold's
