@@ -63,6 +63,7 @@ import numpy as np
 # A sibling script: run as a script, this file has benchmarks/ on sys.path.
 from run import drop_constant_labels, scale_features, scaled_split
 from scipy import sparse
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.model_selection import GridSearchCV, KFold, train_test_split
@@ -172,25 +173,30 @@ def test_bce(model, X, Y):
     return binary_cross_entropy(Y, model.predict_proba(X))
 
 
-def shared_alpha_rows(name, data, alphas, folds, repeats):
+def grid_against_path(name, data, grid_search, path, repeats, alpha_unit=1.0, digits=2):
+    """A table row: ``grid_search`` and the CV estimator ``path`` fitted (interleaved) and scored.
+
+    The chosen alphas are printed divided by ``alpha_unit``, the times with ``digits``.
+    """
     X_train, X_test, Y_train, Y_test = data
-
-    def grid():
-        return GridSearchCV(
-            BCEMultiLabelClassifier(), {"alpha": list(alphas)}, cv=folds, scoring=bce_score
-        ).fit(X_train, Y_train)
-
-    def path():
-        return BCEMultiLabelClassifierCV(alphas=alphas, cv=folds).fit(X_train, Y_train)
-
-    (t_grid, t_path), (g, p) = interleaved([grid, path], repeats)
+    fits = [lambda: clone(grid_search).fit(X_train, Y_train),
+            lambda: clone(path).fit(X_train, Y_train)]
+    (t_grid, t_path), (g, p) = interleaved(fits, repeats)
     bce_grid, bce_path = test_bce(g, X_test, Y_test), test_bce(p, X_test, Y_test)
     return [
         name, "x".join(map(str, (*X_train.shape, Y_train.shape[1]))),
-        f"{t_grid:.2f}", f"{bce_grid:.5f}", f"{g.best_params_['alpha']:.3g}",
-        f"{t_path:.2f}", f"{bce_path:.5f}", f"{p.alpha_:.3g}",
+        f"{t_grid:.{digits}f}", f"{bce_grid:.5f}", f"{g.best_params_['alpha'] / alpha_unit:.3g}",
+        f"{t_path:.{digits}f}", f"{bce_path:.5f}", f"{p.alpha_ / alpha_unit:.3g}",
         f"{t_grid / t_path:.1f}x", f"{bce_path - bce_grid:+.1e}",
     ]
+
+
+def shared_alpha_rows(name, data, alphas, folds, repeats):
+    grid_search = GridSearchCV(
+        BCEMultiLabelClassifier(), {"alpha": list(alphas)}, cv=folds, scoring=bce_score
+    )
+    path = BCEMultiLabelClassifierCV(alphas=alphas, cv=folds)
+    return grid_against_path(name, data, grid_search, path, repeats)
 
 
 def per_label_rows(name, data, alphas, folds, repeats, max_labels=None):
@@ -232,28 +238,15 @@ def per_label_rows(name, data, alphas, folds, repeats, max_labels=None):
 def network_rows(name, data, alphas, folds, repeats):
     X_train, X_test, Y_train, Y_test = data
     hidden = (64,)
-
-    def grid():
-        return GridSearchCV(
-            BCEMultiLabelClassifier(hidden, early_stopping=False, random_state=0),
-            {"alpha": list(alphas)}, cv=folds, scoring=bce_score,
-        ).fit(X_train, Y_train)
-
-    def path():
-        return BCEMultiLabelClassifierCV(hidden, alphas=alphas, cv=folds,
-                                         random_state=0).fit(X_train, Y_train)
-
-    (t_grid, t_path), (g, p) = interleaved([grid, path], repeats)
+    grid_search = GridSearchCV(
+        BCEMultiLabelClassifier(hidden, early_stopping=False, random_state=0),
+        {"alpha": list(alphas)}, cv=folds, scoring=bce_score,
+    )
+    path = BCEMultiLabelClassifierCV(hidden, alphas=alphas, cv=folds, random_state=0)
+    row = grid_against_path(name, data, grid_search, path, repeats,
+                            alpha_unit=X_train.shape[0], digits=1)
     default = BCEMultiLabelClassifier(hidden, random_state=0).fit(X_train, Y_train)
-    n = X_train.shape[0]
-    bce_grid, bce_path = test_bce(g, X_test, Y_test), test_bce(p, X_test, Y_test)
-    return [
-        name, "x".join(map(str, (*X_train.shape, Y_train.shape[1]))),
-        f"{t_grid:.1f}", f"{bce_grid:.5f}", f"{g.best_params_['alpha'] / n:.3g}",
-        f"{t_path:.1f}", f"{bce_path:.5f}", f"{p.alpha_ / n:.3g}",
-        f"{t_grid / t_path:.1f}x", f"{bce_path - bce_grid:+.1e}",
-        f"{test_bce(default, X_test, Y_test):.5f}",
-    ]
+    return [*row, f"{test_bce(default, X_test, Y_test):.5f}"]
 
 
 def print_table(title, header, rows, notes=()):
@@ -335,6 +328,7 @@ def main(argv=None):
     for title, header, rows, note in tables:
         if rows:
             print_table(title, header, rows, [note])
+
 
 if __name__ == "__main__":
     main()
