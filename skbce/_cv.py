@@ -154,7 +154,8 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
     at thirty times ``tol`` for the linear model, ten times for a network (the
     refit uses ``tol``); for the linear model with one shared strength, the
     walk scouts at ninety times ``tol`` and then solves the fold's best
-    strength and its two neighbours on to thirty times ``tol``. The choice
+    strength and its two neighbours on to thirty times ``tol``, and with
+    ``per_label=True`` its whole walk is at ninety times ``tol``. The choice
     is that of a grid search over the same strengths and folds, at a
     fraction of its cost.
 

@@ -198,7 +198,7 @@ def test_default_folds_are_shuffled_so_a_sorted_file_works(data):
 def test_per_label_strengths_follow_each_label_with_shrinkage(data, monkeypatch):
     import skbce._path as path
 
-    # The shared walk at the path's tolerance throughout, as the per-label one.
+    # Both walks at the path's tolerance throughout (no refinement to tell them apart).
     monkeypatch.setattr(path, "SCOUT_TOL_FACTOR", 1.0)
     X, Y = data
     folds = KFold(5, shuffle=True, random_state=0)
@@ -221,6 +221,28 @@ def test_per_label_strengths_follow_each_label_with_shrinkage(data, monkeypatch)
     # The noise label is regularized hardest, the strong one least.
     assert per_label.alpha_[2] >= per_label.alpha_[1] >= per_label.alpha_[0]
     assert per_label.alpha_[2] > per_label.alpha_[0]
+
+
+def test_per_label_walk_stays_at_the_scouting_tolerance(data):
+    # Every strength of a per-label walk is scored as the shared walk scouts
+    # it; the shared walk then refines its best and neighbours, the per-label
+    # one does not. Its choice is the one tight fits give.
+    X, Y = data
+    folds = KFold(5, shuffle=True, random_state=0)
+    per_label = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds, per_label=True), X, Y)
+    shared = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds), X, Y)
+    scouted = per_label.scores_.mean(axis=2)
+    reached = ~np.isnan(scouted)
+    np.testing.assert_array_equal(reached, ~np.isnan(shared.scores_))
+    for fold, fold_reached, walked in zip(scouted, reached, shared.scores_):
+        best = int(np.nanargmax(fold))
+        refined = (np.abs(np.arange(len(ALPHAS)) - best) <= 1) & fold_reached
+        np.testing.assert_allclose(walked[fold_reached & ~refined],
+                                   fold[fold_reached & ~refined], rtol=0, atol=1e-12)
+        assert np.abs(walked[best] - fold[best]) > 1e-9
+    tight = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds, per_label=True, tol=1e-10),
+                  X, Y)
+    np.testing.assert_array_equal(per_label.alpha_, tight.alpha_)
 
 
 def test_warns_when_the_best_alpha_is_at_an_edge(data):
