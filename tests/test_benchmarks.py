@@ -61,9 +61,10 @@ def test_maps_script_quick_run_compares_the_chosen_map_with_the_diagonal_one():
 
 def test_cv_benchmark_synthetic_sets_have_the_documented_shapes():
     # The CV benchmark's stand-ins for sparse text (enron's shape, binary
-    # words, label k on for about 0.5 / k of the rows, split 70/30) and for
+    # words, label k on for about 0.5 / k of the rows, split 70/30), for
     # many rows and few features (mediamill's shape, label k on for 0.3 / k^0.9),
-    # and for many rare labels (Corel5k's shape, a median of a few positives).
+    # for many rare labels (Corel5k's shape, a median of a few positives), and
+    # for sparse text with many rows and labels (bibtex's shape).
     code = (
         "import numpy as np; from scipy import sparse; import cv\n"
         "X, Y = cv.synthetic_text()\n"
@@ -84,6 +85,9 @@ def test_cv_benchmark_synthetic_sets_have_the_documented_shapes():
         "assert sparse.issparse(X) and X.shape == (5000, 499) and Y.shape == (5000, 374)\n"
         "assert set(np.unique(X.data)) == {1.0} and set(np.unique(Y)) <= {0.0, 1.0}\n"
         "assert np.median(Y.sum(axis=0)) <= 6 and Y[:, 0].mean() > 0.15\n"
+        "X, Y = cv.synthetic_bibtex()\n"
+        "assert sparse.issparse(X) and X.shape == (7395, 1836) and Y.shape == (7395, 159)\n"
+        "assert 50 < X.nnz / X.shape[0] < 68\n"
         "print('ok')\n"
     )
     _run_in_benchmarks(code)
