@@ -48,6 +48,14 @@ def keep_columns(vector, n_columns, keep):
     return np.ascontiguousarray(vector.reshape(-1, n_columns)[:, keep]).ravel()
 
 
+def rotate_ring(shift, columns, s, y, used):
+    """Move the pairs of ``columns`` ``shift`` slots on in the ring ``(s, y, used)``, in place."""
+    if shift % s.shape[0]:
+        s[:, :, columns] = np.roll(s[:, :, columns], shift, axis=0)
+        y[:, :, columns] = np.roll(y[:, :, columns], shift, axis=0)
+        used[:, columns] = np.roll(used[:, columns], shift, axis=0)
+
+
 class _History:
     """The last ``m`` correction pairs ``(s, y)``, one recursion per column block.
 
@@ -71,6 +79,13 @@ class _History:
         self.newest = -1
         self.m = m
         self._buffer = np.empty((self.rows, columns))
+        # Each column's index among the columns the history started with,
+        # and the pairs of those dropped since (see pairs()): kept only once
+        # asked for, by keep_pairs.
+        self.index = np.arange(columns)
+        self.n_initial = columns
+        self._dropped = None
+        self.keep_pairs = False
 
     def add(self, x_new, x, gradient_new, gradient):
         """Store ``s = x_new - x``, ``y = gradient_new - gradient`` (in place).
@@ -96,12 +111,74 @@ class _History:
                               self.gamma)
         self.size = min(self.size + 1, self.m)
 
+    def _order(self):
+        """Ring slots of the pairs, newest first."""
+        return [(self.newest - i) % self.m for i in range(self.size)]
+
+    def _used(self, columns=None):
+        """Which ring slots hold a pair of each of ``columns`` (all: ``None``) that it uses."""
+        rho = self.rho if columns is None else self.rho[:, columns]
+        used = rho != 0
+        used[[slot for slot in range(self.m) if slot not in self._order()]] = False
+        return used
+
+    def pairs(self):
+        """Every initial column's pairs ``(s, y, used, newest)``.
+
+        ``s`` and ``y`` of shape (m, rows, n) are the ring (the history's
+        own arrays: it is not used afterwards), ``used`` (m, n) says which
+        slots hold a pair a column uses, ``newest`` (n,) each column's
+        newest slot. A column dropped by :meth:`keep_columns` (with
+        ``keep_pairs``) has its pairs then, newest where it was then.
+        """
+        newest = np.full(self.n_initial, self.newest % self.m)
+        if self._dropped is None:
+            return self.s, self.y, self._used(), newest
+        s, y, used, drops = self._dropped
+        for at, newest_then in drops:
+            newest[at] = newest_then % self.m
+        s[:, :, self.index], y[:, :, self.index] = self.s, self.y
+        used[:, self.index] = self._used()
+        return s, y, used, newest
+
+    def adopt(self, s, y, used, newest):
+        """Start from the ring of pairs ``(s, y, used)``, every column's newest in slot ``newest``.
+
+        The arrays become the history's own. A column takes part in the
+        recursions of the pairs it ``used`` that still have ``s.y > 0``.
+        """
+        if s.shape != self.s.shape or y.shape != self.y.shape:
+            raise ValueError(f"Pairs of shape {s.shape} for a history of {self.s.shape}.")
+        self.s, self.y = s, y
+        sy = np.einsum("pij,pij->pj", s, y)
+        yy = np.einsum("pij,pij->pj", y, y)
+        valid = used & (sy > 1e-10 * yy)
+        self.rho = np.divide(1.0, sy, out=np.zeros_like(sy), where=valid)
+        self.gamma = np.ones(self.columns)
+        for i in range(self.m - 1, -1, -1):  # oldest to newest: the newest valid pair's scale
+            slot = (newest - i) % self.m
+            np.divide(sy[slot], yy[slot], out=self.gamma, where=valid[slot])
+        self.size, self.newest = (self.m, newest) if valid.any() else (0, -1)
+
     def clear(self):
         self.size, self.newest = 0, -1
         self.gamma[:] = 1.0
 
     def keep_columns(self, keep):
         """Keep the pairs of the columns ``keep`` only (their recursions go on unchanged)."""
+        if self.keep_pairs:
+            dropped = np.setdiff1d(np.arange(self.columns), keep)
+            at = self.index[dropped]
+            if self._dropped is None:
+                # The first narrowing: the whole arrays hold every column's
+                # pairs in place, and keep those of the dropped ones.
+                self._dropped = (self.s, self.y, self._used(), [])
+            else:
+                s, y, used, _ = self._dropped
+                s[:, :, at], y[:, :, at] = self.s[:, :, dropped], self.y[:, :, dropped]
+                used[:, at] = self._used(dropped)
+            self._dropped[3].append((at, self.newest))
+        self.index = self.index[keep]
         self.s = np.ascontiguousarray(self.s[:, :, keep])
         self.y = np.ascontiguousarray(self.y[:, :, keep])
         self.rho = np.ascontiguousarray(self.rho[:, keep])
@@ -113,7 +190,7 @@ class _History:
         """Write ``-H gradient`` into ``out``, H the implicit inverse Hessian."""
         q = out.reshape(self.rows, self.columns)
         np.copyto(q, gradient.reshape(q.shape))
-        order = [(self.newest - i) % self.m for i in range(self.size)]
+        order = self._order()
         alphas = np.empty((self.size, self.columns))
         scaled = self._buffer
         for i, row in enumerate(order):  # newest to oldest
@@ -131,7 +208,7 @@ class _History:
 
 
 def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, columns=1,
-                   narrow=None):
+                   narrow=None, history=None, keep_pairs=False):
     """Minimize ``fun`` (``x -> (value, gradient)``) from ``x0`` by L-BFGS.
 
     Parameters
@@ -159,19 +236,27 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
         keeps those columns only, each with its correction pairs, and ``fun``
         must from then on take and give the narrowed vectors (the caller
         narrows it inside ``narrow``). The objective is re-evaluated there.
+    history : _History, default=None
+        The correction pairs to start from (``m`` and ``columns`` are then
+        its own); updated in place. ``None`` starts without any.
+    keep_pairs : bool, default=False
+        Keep the pairs of the columns a narrowing drops, for the result's
+        ``history.pairs()`` (a path's next solve starts from them).
 
     Returns
     -------
     OptimizeResult
         ``x``, ``fun``, ``nit``, ``nfev``, ``status`` (0: converged by the
         caller or by the objective's decrease, 1: a budget, 2: the line
-        search failed) and ``message``. After a narrowing ``x`` holds the
-        remaining columns only.
+        search failed), ``message`` and ``history`` (the last pairs). After
+        a narrowing ``x`` holds the remaining columns only.
     """
     x = np.array(x0, dtype=np.float64)
     value, gradient = fun(x)
     n_eval = 1
-    history = _History(x.size, m, columns)
+    if history is None:
+        history = _History(x.size, m, columns)
+    history.keep_pairs = keep_pairs
     direction = np.empty_like(x)
     status, message, n_iter = 1, _ITERATIONS_LIMIT, 0
     while n_iter < max_iter:
@@ -235,4 +320,4 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, callback=None, m=_PAIRS, colum
             status, message = 1, _EVALUATIONS_LIMIT
             break
     return OptimizeResult(x=x, fun=value, nit=n_iter, nfev=n_eval, status=status,
-                          message=message)
+                          message=message, history=history)

@@ -31,7 +31,7 @@ from ._penalty import L2Penalty
 from ._preconditioner import _SOLVER_WORK_PER_PARAMETER
 from ._problem import build_problem
 from ._rows import InMemoryRows
-from ._solver import covariance_basis, solve
+from ._solver import carries_pairs, covariance_basis, solve
 from ._threads import solve_blas_threads
 
 # The strengths that decide the choice are fitted to this multiple of the
@@ -334,8 +334,12 @@ def _walk_problem(rows, hidden, activation, pos_weight, label_smoothing, solver,
 
 
 def _fitter(objective, unit_strength, n_fold_outputs, *, solver, max_iter, max_fun, hidden,
-            basis):
-    """``fit(alphas, start, tol, first, previous)`` of a walk: one strength per fold's outputs."""
+            basis, carry_pairs):
+    """``fit(alphas, start, tol, first, previous)`` of a walk: one strength per fold's outputs.
+
+    ``carry_pairs``: whether each solve starts from the L-BFGS pairs of
+    ``previous`` (see :func:`skbce._solver.carries_pairs`).
+    """
     layout = objective.layout
 
     def fit(alphas, start, fit_tol, first, previous):
@@ -344,7 +348,7 @@ def _fitter(objective, unit_strength, n_fold_outputs, *, solver, max_iter, max_f
         return solve(
             objective, start, solver=solver, max_iter=max_iter, max_fun=max_fun,
             tol=fit_tol, start_standardized=first and bool(hidden), basis=basis,
-            previous=previous,
+            previous=previous, carry_pairs=carry_pairs,
         )
 
     return fit
@@ -423,7 +427,9 @@ def fold_path(
     scorer = _held_out_scorer(X, targets, weight, test, layout, activation, objective.dtype,
                               varying, per_label, score)
     fit = _fitter(objective, objective.penalty.output_strength, n_outputs, solver=solver,
-                  max_iter=max_iter, max_fun=max_fun, hidden=hidden, basis=basis)
+                  max_iter=max_iter, max_fun=max_fun, hidden=hidden, basis=basis,
+                  carry_pairs=not hidden and carries_pairs(
+                      objective.n_samples, objective.n_features, objective.stored_values))
     walk = _Walk(fit, n_outputs, [(None, scorer)])
     (result,) = walk.run(theta, alphas, **_walk_options(
         layout, per_label, score, tol, len(alphas), n_outputs, patience))
@@ -526,8 +532,12 @@ def stacked_fold_paths(
                           varying, per_label, score))
         for f, (_, test) in enumerate(splits)
     ]
+    # Whether to carry pairs, as one fold would (the joint problem's rows
+    # are all the rows).
+    carry_pairs = carries_pairs(n_train, objective.n_features, stored)
     fit = _fitter(objective, factor * objective.penalty.output_strength, n_outputs,
-                  solver="lbfgs", max_iter=max_iter, max_fun=max_fun, hidden=(), basis=basis)
+                  solver="lbfgs", max_iter=max_iter, max_fun=max_fun, hidden=(), basis=basis,
+                  carry_pairs=carry_pairs)
     walk = _Walk(fit, n_folds * n_outputs, folds)
     return walk.run(theta, alphas, **_walk_options(
         objective.layout, per_label, score, tol, len(alphas), n_outputs, patience))

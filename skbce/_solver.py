@@ -14,7 +14,8 @@ import numpy as np
 from scipy.optimize import OptimizeResult, minimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ._lbfgs import keep_columns, minimize_lbfgs
+from ._curvature_pairs import CurvaturePairs, carried_history, kept_pairs
+from ._lbfgs import _PAIRS, keep_columns, minimize_lbfgs
 from ._preconditioner import (
     FeatureBasis,
     LeadingDirections,
@@ -70,6 +71,9 @@ class SolverResult:
         ``None`` otherwise.
     output_losses : ndarray of shape (n_outputs,) or None
         With ``loss_gradient``: each output's loss (without the penalty) at ``theta``.
+    curvature_pairs : CurvaturePairs or None
+        With ``loss_gradient``, under the full covariance or the diagonal
+        map: the solver's last correction pairs, for a path's next solve.
     """
 
     theta: np.ndarray
@@ -79,6 +83,7 @@ class SolverResult:
     validation_scores: list | None = None
     loss_gradient: np.ndarray | None = None
     output_losses: np.ndarray | None = None
+    curvature_pairs: CurvaturePairs | None = None
 
 
 class _PreconditionedObjective:
@@ -486,6 +491,7 @@ def change_of_variables(objective, theta0, solver, coordinates, basis=None, curv
 def solve(
     objective, theta0, *, solver="lbfgs", max_iter=500, max_fun=15000, tol=1e-5, verbose=0,
     start_standardized=False, early_stopping=None, basis=None, previous=None,
+    carry_pairs=False,
 ):
     """Minimize ``objective`` from ``theta0``; warn when stopped by a budget.
 
@@ -525,7 +531,12 @@ def solve(
         (a regularization path's last solve). On a large problem
         (``_NARROW_PRODUCT``), when enough of its outputs pass the stopping
         test at its solution under this penalty, they keep that solution
-        without any evaluation; the others start from ``theta0``.
+        without any evaluation; the others start from ``theta0``, with its
+        L-BFGS correction pairs (``curvature_pairs``) when it has them.
+    carry_pairs : bool, default=False
+        Keep the linear model's last L-BFGS pairs in the result's
+        ``curvature_pairs``, and start from ``previous``'s (a path's solves:
+        see :func:`carries_pairs`).
 
     Returns
     -------
@@ -566,10 +577,14 @@ def solve(
             value, gradient, curvature = objective.loss_gradient_curvature(theta0)
             first = (value, gradient)
         change = change_of_variables(objective, theta0, solver, coordinates, basis, curvature)
+        carried = None
+        if carry_pairs and previous is not None:
+            carried = previous.curvature_pairs
         result = minimize_in(
             objective, theta0, change, coordinates, solver=solver, max_iter=max_iter,
             max_fun=max_fun, tol=tol, verbose=verbose, early_stopping=early_stopping,
-            first_evaluation=first, settling=settling,
+            first_evaluation=first, settling=settling, carried=carried,
+            carry_pairs=carry_pairs,
         )
     if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
         raise ValueError(
@@ -619,7 +634,38 @@ def _settled_result(objective, previous):
     value = float(previous.output_losses.sum()) + objective.penalty.value(coefs)
     return SolverResult(theta=previous.theta, value=value, n_iter=0, loss_curve=[value],
                         loss_gradient=previous.loss_gradient,
-                        output_losses=previous.output_losses)
+                        output_losses=previous.output_losses,
+                        curvature_pairs=previous.curvature_pairs)
+
+
+# A path's solves carry their L-BFGS pairs to the next (see
+# skbce._curvature_pairs) when an evaluation on a fold's rows costs at
+# least this many multiply-adds per parameter: the two products (two per
+# stored value of X) and the loss kernel (about _KERNEL_WORK per row and
+# output), over an output's n_features + 1 parameters. Carrying costs a few
+# passes over the pairs per solve (their change of scale, the penalty's
+# shift, keeping a narrowed column's pairs), which on sparse words and a few
+# thousand rows is more than the evaluations it saves. CV fit time with
+# pairs carried / without, one alpha and per label, one BLAS thread (the
+# work per parameter in brackets): dense 24,587 x 120 x 101 (5e4) 0.83;
+# delicious (1.1e3) 0.79, its 50 most frequent labels per label 0.78-0.93;
+# scene (2.0e3) 0.91, 0.96; yeast (2.9e3) 0.96, 1.03; below the bound,
+# emotions (7e2) 1.00, 1.04; CAL500 (6e2) 1.05, 1.02; bibtex-shaped
+# synthetic text (3e2) per label 1.13; rare synthetic text (2e2) 1.16,
+# 1.11; text (36) 1.15; medical (8) 0.94, 1.18 (benchmarks/README.md).
+_CARRY_WORK_PER_PARAMETER = 1000
+_KERNEL_WORK = 15
+
+
+def carries_pairs(n_samples, n_features, stored=None):
+    """Whether a path's solves on rows of this shape carry their L-BFGS pairs to the next.
+
+    ``stored`` is the number of values a sparse ``X`` stores (``None``: dense).
+    """
+    if stored is None:
+        stored = n_samples * n_features
+    work = 2 * stored + _KERNEL_WORK * n_samples
+    return work >= _CARRY_WORK_PER_PARAMETER * (n_features + 1)
 
 
 def _warm_linear_start(objective, theta0, solver):
@@ -637,7 +683,8 @@ def _warm_linear_start(objective, theta0, solver):
 
 
 def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max_fun, tol,
-                verbose, early_stopping=None, first_evaluation=None, settling=None):
+                verbose, early_stopping=None, first_evaluation=None, settling=None,
+                carried=None, carry_pairs=False):
     """Run the optimizer in the variables of ``change``; warn if it stops short.
 
     The arguments are those of :func:`solve`, with the change of variables
@@ -645,7 +692,9 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
     is ``objective.loss_gradient(theta0)`` when it was computed already.
     ``settling``, the arguments of :meth:`_PreconditionedObjective.settle`
     after the start, leaves some outputs out from the start
-    (``first_evaluation`` is then the others').
+    (``first_evaluation`` is then the others'). ``carried`` are a previous
+    solve's :class:`CurvaturePairs` to start the linear model's L-BFGS from;
+    with ``carry_pairs`` its last pairs are kept in the result.
     """
     # The objective is a mean over the K outputs: for the linear model K J is
     # each label's own objective, so the test does not loosen with K. An
@@ -653,6 +702,7 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
     n_outputs = objective.layout.layer_sizes[-1]
     linear = objective.layout.n_layers == 1
     test_scale = n_outputs if linear else 1
+    carry = None
     scaled = _PreconditionedObjective(objective, change, coordinates, test_scale)
     u0 = scaled.u(theta0)
     if settling is not None:
@@ -671,6 +721,7 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
                 x=u0, fun=value0, nit=0, status=0,
                 message="the largest gradient entry is below tol at the start",
             )
+            carry = carried  # nothing moved: the pairs still describe the outputs
         elif linear:
             # No bounds and a convex objective: a lean L-BFGS, whose own work
             # per iteration is a few percent of L-BFGS-B's (see skbce._lbfgs).
@@ -680,11 +731,22 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
             # stopping, which scores every label's current parameters).
             narrow = None if early_stopping is not None else _Narrowing(
                 scaled, tol, objective.largest_product)
+            # The outputs the solve starts with (the others settled), and the
+            # correction pairs a path's previous solve left them.
+            outputs = np.arange(n_outputs) if scaled._outputs is None else scaled._outputs
+            strength = objective.penalty.output_strength
+            carries = carry_pairs and early_stopping is None
+            history = None
+            if carries:
+                history = carried_history(carried, change, strength, outputs, _PAIRS)
             result = minimize_lbfgs(
                 scaled, u0, max_iter=max_iter, max_fun=max_fun, callback=progress,
                 columns=scaled.layout_outputs,
-                narrow=narrow if scaled.layout_outputs > 1 else None,
+                narrow=narrow if scaled.layout_outputs > 1 else None, history=history,
+                keep_pairs=carries,
             )
+            if carries:
+                carry = kept_pairs(result.history, change, strength, outputs, carried)
         else:
             result = minimize(
                 scaled, u0, method="L-BFGS-B", jac=True, options=options, callback=progress,
@@ -758,4 +820,5 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
         validation_scores=None if early_stopping is None else early_stopping.scores,
         loss_gradient=loss_gradient,
         output_losses=output_losses,
+        curvature_pairs=carry,
     )

@@ -555,3 +555,32 @@ def test_a_network_scores_each_strength_as_a_grid_of_fresh_fits(data):
     for ours, theirs in zip(cv.coefs_, refit.coefs_):
         np.testing.assert_array_equal(ours, theirs)
     assert not hasattr(cv, "validation_scores_")
+
+
+def test_a_large_dense_path_carries_its_curvature_pairs_from_strength_to_strength(
+        monkeypatch):
+    # Each solve of the walk starts from the L-BFGS pairs of the one before
+    # (skbce._curvature_pairs): fewer iterations, the same best strength,
+    # scores within the scouting walk's accuracy.
+    import skbce._path as path
+    from skbce._rows import checked_arrays
+    from skbce._solver import carries_pairs
+
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=(3000, 4))
+    X = latent @ rng.normal(size=(4, 30)) + 0.3 * rng.normal(size=(3000, 30))
+    Y = (latent @ rng.normal(size=(4, 5)) + rng.normal(size=(3000, 5)) > 0.5).astype(int)
+    X, targets, weight, *_ = checked_arrays(BCEMultiLabelClassifier(), X, Y, None)
+    train, test = next(KFold(5, shuffle=True, random_state=0).split(X))
+    assert carries_pairs(len(train), X.shape[1])
+    options = dict(alphas=len(train) * np.logspace(2, -5, 20), hidden=(), activation="relu",
+                   pos_weight=None, label_smoothing=0.0, solver="lbfgs", max_iter=500,
+                   max_fun=15000, tol=3e-4, random_state=0, per_label=False, score=None)
+    carried, iterations = path.fold_path(X, targets, weight, train, test, **options)
+    monkeypatch.setattr(path, "carries_pairs", lambda *shape: False)
+    afresh, iterations_afresh = path.fold_path(X, targets, weight, train, test, **options)
+    assert iterations.sum() <= 0.9 * iterations_afresh.sum()
+    assert np.nanargmax(carried) == np.nanargmax(afresh)
+    both = ~np.isnan(carried) & ~np.isnan(afresh)
+    assert both[: np.nanargmax(carried) + 2].all()
+    np.testing.assert_allclose(carried[both], afresh[both], atol=1e-3)

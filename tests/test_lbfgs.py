@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import OptimizeResult, minimize
 
-from skbce._lbfgs import _History, minimize_lbfgs
+from skbce._lbfgs import _History, minimize_lbfgs, rotate_ring
 
 from ._helpers import make_objective
 
@@ -178,3 +178,61 @@ def test_a_pair_without_curvature_in_a_full_ring_drops_the_oldest_pair_and_nothi
     gradient = rng.normal(size=n)
     np.testing.assert_allclose(full.direction(gradient, np.empty(n)),
                                newer.direction(gradient, np.empty(n)), rtol=1e-12)
+
+
+def _filled_history(rng, n_rows=6, n_columns=3, m=3, n_pairs=5):
+    """A per-column history whose ring has wrapped, with a pair one column left out."""
+    history = _History(n_rows * n_columns, m, n_columns)
+    curvature = rng.uniform(0.5, 20.0, size=(n_rows, n_columns))
+    x = np.zeros(n_rows * n_columns)
+    for i in range(n_pairs):
+        step = rng.normal(size=x.size)
+        change = (curvature * step.reshape(n_rows, n_columns)).ravel()
+        if i == n_pairs - 2:
+            change.reshape(n_rows, n_columns)[:, 1] *= -1  # no curvature in column 1
+        history.add(x + step, x, change, np.zeros_like(x))
+        x = x + step
+    return history
+
+
+def test_adopted_pairs_give_the_same_directions():
+    # A path's next solve starts from the ring a solve ends with: the same
+    # recursion of every column, the pair a column left out still left out.
+    rng = np.random.default_rng(4)
+    history = _filled_history(rng)
+    gradient = rng.normal(size=history.rows * history.columns)
+    expected = history.direction(gradient, np.empty_like(gradient))
+    adopted = _History(gradient.size, history.m, history.columns)
+    s, y, used, newest = history.pairs()
+    np.testing.assert_array_equal(newest, history.newest)
+    adopted.adopt(s, y, used, history.newest)
+    np.testing.assert_allclose(adopted.direction(gradient, np.empty_like(gradient)), expected,
+                               rtol=1e-12)
+    assert adopted.size == history.m
+
+
+def test_pairs_of_a_dropped_column_are_those_it_had_when_it_left():
+    rng = np.random.default_rng(5)
+    history = _filled_history(rng)
+    history.keep_pairs = True
+    gradient = rng.normal(size=history.rows * history.columns)
+    before = history.direction(gradient, np.empty_like(gradient)).reshape(history.rows, -1)
+    history.keep_columns(np.array([0, 2]))  # column 1 is solved
+    # Columns 0 and 2 go on for two more steps.
+    x = np.zeros(history.rows * 2)
+    for _ in range(2):
+        step = rng.normal(size=x.size)
+        history.add(x + step, x, 3.0 * step, np.zeros_like(x))
+        x = x + step
+    after = history.direction(gradient.reshape(history.rows, -1)[:, [0, 2]].ravel(),
+                              np.empty(x.size)).reshape(history.rows, -1)
+    s, y, used, newest = history.pairs()
+    assert newest[1] == (history.newest - 2) % history.m  # two pairs older
+    # Turned to the others' newest slot, column 1 recurses as before.
+    rotate_ring(history.newest - newest[1], np.array([1]), s, y, used)
+    whole = _History(gradient.size, history.m, 3)
+    whole.adopt(s, y, used, history.newest)
+    direction = whole.direction(gradient, np.empty_like(gradient)).reshape(history.rows, -1)
+    np.testing.assert_allclose(direction[:, [0, 2]], after, rtol=1e-12)
+    # Column 1 keeps the recursion it had (its pairs visited in the ring's order).
+    np.testing.assert_allclose(direction[:, 1], before[:, 1], rtol=1e-12)
