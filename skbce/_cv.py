@@ -155,9 +155,11 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
     refit uses ``tol``); for the linear model with one shared strength, the
     walk scouts at ninety times ``tol`` and then solves the fold's best
     strength and its two neighbours on to thirty times ``tol``, and with
-    ``per_label=True`` its whole walk is at ninety times ``tol``. The choice
-    is that of a grid search over the same strengths and folds, at a
-    fraction of its cost.
+    ``per_label=True`` its whole walk is at ninety times ``tol``. Where an
+    evaluation is expensive (many dense rows), each of the linear model's
+    fits along the path also starts from the L-BFGS curvature pairs of the
+    one before. The choice is that of a grid search over the same strengths
+    and folds, at a fraction of its cost.
 
     Parameters
     ----------

@@ -12,6 +12,10 @@ once the score has fallen over a factor of five in strength past its peak
 scores decide the choice, are then solved on from their scouted solutions
 to the path's tolerance and scored again.
 
+Where an evaluation is expensive (:func:`skbce._solver.carries_pairs`),
+each of the linear model's solves also starts from the L-BFGS pairs of the
+one before (:mod:`skbce._curvature_pairs`).
+
 The linear model's labels are independent problems, so small folds walk
 together: one problem whose outputs are every fold's labels, each fold's
 held-out rows missing from its own outputs' targets (:func:`stacked_fold_paths`).

@@ -72,8 +72,9 @@ class SolverResult:
     output_losses : ndarray of shape (n_outputs,) or None
         With ``loss_gradient``: each output's loss (without the penalty) at ``theta``.
     curvature_pairs : CurvaturePairs or None
-        With ``loss_gradient``, under the full covariance or the diagonal
-        map: the solver's last correction pairs, for a path's next solve.
+        With :func:`solve`'s ``carry_pairs``, under the full covariance or
+        the diagonal map: the solver's last correction pairs, for a path's
+        next solve.
     """
 
     theta: np.ndarray
@@ -647,7 +648,7 @@ def _settled_result(objective, previous):
 # shift, keeping a narrowed column's pairs), which on sparse words and a few
 # thousand rows is more than the evaluations it saves. CV fit time with
 # pairs carried / without, one alpha and per label, one BLAS thread (the
-# work per parameter in brackets): dense 24,587 x 120 x 101 (5e4) 0.83;
+# work per parameter in brackets): synthetic dense 30,734 x 120 x 101 (5e4) 0.83;
 # delicious (1.1e3) 0.79, its 50 most frequent labels per label 0.78-0.93;
 # scene (2.0e3) 0.91, 0.96; yeast (2.9e3) 0.96, 1.03; below the bound,
 # emotions (7e2) 1.00, 1.04; CAL500 (6e2) 1.05, 1.02; bibtex-shaped

@@ -12,6 +12,8 @@ from skbce._solver import DIAGONAL_MAP, change_of_variables, covariance_basis, s
 from ._helpers import make_objective
 
 M = 3  # pairs kept
+# A strong penalty per output, and a weaker one the path goes on to.
+STRONG, WEAK = np.array([3.0, 1.0, 0.5]), np.array([0.3, 0.2, 0.05])
 
 
 @pytest.fixture
@@ -39,28 +41,32 @@ def _history(objective, change, strength, points, columns):
     return history
 
 
+def _walk(rng, n_params):
+    """A start and the M steps a solve took from it."""
+    points = [rng.normal(scale=0.3, size=n_params)]
+    for _ in range(M):
+        points.append(points[-1] + rng.normal(scale=0.1, size=n_params))
+    return points
+
+
 @pytest.mark.parametrize("kind", ["covariance", "diagonal"])
 def test_carried_pairs_are_the_next_solves_own(problem, kind):
-    # The steps a solve took at a strong penalty, carried to a weaker one
+    # The steps a solve took at a STRONG penalty, carried to a weaker one
     # whose map is scaled anew (another start, another strength): exactly
     # the pairs those steps give under the new objective, in the new map.
     objective, rng = problem
     basis = covariance_basis(objective) if kind == "covariance" else DIAGONAL_MAP
-    n_params = objective.layout.n_params
-    points = [rng.normal(scale=0.3, size=n_params)]
-    for _ in range(M):
-        points.append(points[-1] + rng.normal(scale=0.1, size=n_params))
-    strong, weak = np.array([3.0, 1.0, 0.5]), np.array([0.3, 0.2, 0.05])
-    before = _map(objective, points[0], basis, strong)
-    after = _map(objective, points[-1], basis, weak)
+    points = _walk(rng, objective.layout.n_params)
+    before = _map(objective, points[0], basis, STRONG)
+    after = _map(objective, points[-1], basis, WEAK)
     expected_kind = CovariancePreconditioner if kind == "covariance" else CentredScaling
     assert isinstance(before, expected_kind)
     assert not np.allclose(before.intercept_scale, after.intercept_scale)
     every = np.arange(3)
-    pairs = kept_pairs(_history(objective, before, strong, points, 3), before, strong, every,
+    pairs = kept_pairs(_history(objective, before, STRONG, points, 3), before, STRONG, every,
                        None)
-    carried = carried_history(pairs, after, weak, every, M)
-    expected = _history(objective, after, weak, points, 3)
+    carried = carried_history(pairs, after, WEAK, every, M)
+    expected = _history(objective, after, WEAK, points, 3)
     np.testing.assert_allclose(carried.s, expected.s, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(carried.y, expected.y, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(carried.rho, expected.rho, rtol=1e-8)
@@ -72,23 +78,19 @@ def test_outputs_left_at_their_solution_keep_their_pairs(problem):
     # solution): 1 keeps the pairs it had, measured under its old strength.
     objective, rng = problem
     basis = covariance_basis(objective)
-    n_params = objective.layout.n_params
-    points = [rng.normal(scale=0.3, size=n_params)]
-    for _ in range(M):
-        points.append(points[-1] + rng.normal(scale=0.1, size=n_params))
-    strong, weak = np.array([3.0, 1.0, 0.5]), np.array([0.3, 0.2, 0.05])
-    first = _map(objective, points[0], basis, strong)
-    pairs = kept_pairs(_history(objective, first, strong, points, 3), first, strong,
+    points = _walk(rng, objective.layout.n_params)
+    first = _map(objective, points[0], basis, STRONG)
+    pairs = kept_pairs(_history(objective, first, STRONG, points, 3), first, STRONG,
                        np.arange(3), None)
     kept_s = pairs.s[:, :, 1].copy()
     solved = np.array([0, 2])
-    second = _map(objective, points[-1], basis, weak)
-    history = carried_history(pairs, second, weak, solved, M)
-    expected = _history(objective, second, weak, points, 3)
+    second = _map(objective, points[-1], basis, WEAK)
+    history = carried_history(pairs, second, WEAK, solved, M)
+    expected = _history(objective, second, WEAK, points, 3)
     np.testing.assert_allclose(history.y, expected.y[:, :, solved], rtol=1e-8, atol=1e-10)
-    merged = kept_pairs(history, second, weak, solved, pairs)
+    merged = kept_pairs(history, second, WEAK, solved, pairs)
     np.testing.assert_allclose(merged.s[:, :, 1], kept_s)
-    np.testing.assert_array_equal(merged.strength, [weak[0], strong[1], weak[2]])
+    np.testing.assert_array_equal(merged.strength, [WEAK[0], STRONG[1], WEAK[2]])
 
 
 def test_no_pairs_cross_to_another_kind_of_map_or_other_rows(problem):
