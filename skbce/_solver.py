@@ -85,6 +85,7 @@ class SolverResult:
     loss_gradient: np.ndarray | None = None
     output_losses: np.ndarray | None = None
     curvature_pairs: CurvaturePairs | None = None
+    start_curvature: np.ndarray | None = None
 
 
 class _PreconditionedObjective:
@@ -561,22 +562,33 @@ def solve(
                                                        solver)
         if settled is not None and settled.all():
             return _settled_result(objective, previous)
+        at_previous = _starts_at_previous(objective, previous, early_stopping, solver)
+        if at_previous:
+            theta0 = previous.theta
         if settled is not None:
             # The map's curvature of the others, from their start's evaluation;
             # the settled outputs' part of the map is never used.
             others = np.flatnonzero(~settled)
             subset = objective.for_outputs(others)
-            *first, part = subset.loss_gradient_curvature(
-                keep_columns(theta0, objective.layout.layer_sizes[-1], others))
+            if at_previous:
+                first, part = _previous_evaluation(objective, previous, others, subset)
+            else:
+                *first, part = subset.loss_gradient_curvature(
+                    keep_columns(theta0, objective.layout.layer_sizes[-1], others))
             curvature = objective.prior_curvature().copy()
             curvature[others] = part
             settling = (settled, previous.theta, gradient, previous.output_losses, test, subset)
+        elif at_previous:
+            first, curvature = _previous_evaluation(objective, previous)
         elif _warm_linear_start(objective, theta0, solver):
             # The map is scaled by the curvature at the start, whose logits
             # the solver's first evaluation computes anyway: one product for
             # both (a warm start's curvature costs a product of its own).
             value, gradient, curvature = objective.loss_gradient_curvature(theta0)
             first = (value, gradient)
+        if curvature is None and solver == "lbfgs" and objective.layout.n_layers == 1 \
+                and objective.feature_moments() is not None:
+            curvature = objective.curvature_per_output(theta0)
         change = change_of_variables(objective, theta0, solver, coordinates, basis, curvature)
         carried = None
         if carry_pairs and previous is not None:
@@ -587,6 +599,7 @@ def solve(
             first_evaluation=first, settling=settling, carried=carried,
             carry_pairs=carry_pairs,
         )
+        result.start_curvature = curvature
     if not np.isfinite(result.theta).all() or not np.isfinite(result.value):
         raise ValueError(
             "The fit diverged to non-finite parameters; scale the features "
@@ -614,19 +627,68 @@ def _settled_outputs(objective, previous, coordinates, tol, solver):
     tests = _output_tests(n_outputs * coordinates.gradient_to_u(gradient), n_outputs)
     settled = tests < tol
     # A small gradient is a near solution only where the penalty outweighs
-    # the label's curvature from the data (estimated at its intercept-only
-    # optimum, times the largest feature variance): the Hessian is then
-    # within a factor 2 of the penalty's. Where the data's curvature
+    # the label's curvature from the data. Where the data's curvature
     # dominates (weak strengths), a passing gradient can sit far from the
     # optimum along flat directions, and the solve goes on from the path's
     # continued start instead (kept there, the held-out scores of a dense
     # set's weak strengths stayed flat and the CV choice moved).
-    _, variance = objective.feature_moments()
-    settled &= objective.penalty.output_strength >= (
-        objective.prior_curvature() * float(np.max(variance, initial=0.0)))
+    settled &= _penalty_dominates(objective)
     if settled.sum() < max(1.0, _NARROW_FRACTION * n_outputs):
         return None, None, None
     return settled, gradient, float(tests[settled].max())
+
+
+def _starts_at_previous(objective, previous, early_stopping, solver):
+    """Whether the linear model's solve starts at ``previous``'s solution, reusing its evaluation.
+
+    When ``previous`` (a path's last solve) took at most one iteration and
+    the penalty outweighs every output's curvature from the data (as for
+    settling, see :func:`_settled_outputs`): the solution barely moves from
+    one strength to the next, and a start continued from it would cost an
+    evaluation of its own. Under weaker penalties a gradient that passes
+    the test can sit far from the optimum, and the solve starts where asked.
+    """
+    if (previous is None or early_stopping is not None or solver != "lbfgs"
+            or objective.layout.n_layers != 1 or previous.n_iter > 1
+            or previous.loss_gradient is None or previous.start_curvature is None):
+        return False
+    return bool(np.all(_penalty_dominates(objective)))
+
+
+def _penalty_dominates(objective):
+    """Whether each output's penalty outweighs its curvature from the data.
+
+    The data's part is estimated at the intercept-only optimum, times the
+    largest feature variance: the Hessian is then within a factor 2 of the
+    penalty's.
+    """
+    _, variance = objective.feature_moments()
+    return objective.penalty.output_strength >= (
+        objective.prior_curvature() * float(np.max(variance, initial=0.0)))
+
+
+def _previous_evaluation(objective, previous, outputs=None, subset=None):
+    """The first evaluation of a solve from ``previous``'s solution, under this penalty.
+
+    ``((value, gradient), curvature)`` of ``objective`` (or of ``subset``,
+    its outputs ``outputs``), without a product: the loss, its gradient and
+    each output's loss at that solution are ``previous``'s, the penalty is
+    this one's, and the map's curvature is the one ``previous`` started
+    with (a strength before; the map only needs its scale).
+    """
+    n_outputs = objective.layout.layer_sizes[-1]
+    gradient = previous.loss_gradient.copy()
+    objective.penalty.loss_gradient(previous.theta, 0.0, gradient)
+    coefs, _ = objective.layout.unpack(previous.theta)
+    values = previous.output_losses + objective.penalty.output_values(coefs[0])
+    losses, curvature = previous.output_losses, previous.start_curvature
+    if outputs is not None:
+        gradient = keep_columns(gradient, n_outputs, outputs)
+        values, losses, curvature = values[outputs], losses[outputs], curvature[outputs]
+        objective = subset
+    # What an evaluation there would have left (the narrowing reads it).
+    objective.last_output_losses = np.array(losses, dtype=np.float64)
+    return (float(values.sum()), gradient), curvature
 
 
 def _settled_result(objective, previous):
@@ -636,7 +698,8 @@ def _settled_result(objective, previous):
     return SolverResult(theta=previous.theta, value=value, n_iter=0, loss_curve=[value],
                         loss_gradient=previous.loss_gradient,
                         output_losses=previous.output_losses,
-                        curvature_pairs=previous.curvature_pairs)
+                        curvature_pairs=previous.curvature_pairs,
+                        start_curvature=previous.start_curvature)
 
 
 # A path's solves carry their L-BFGS pairs to the next (see

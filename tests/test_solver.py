@@ -353,6 +353,45 @@ def test_a_path_solve_whose_last_solution_solves_every_label_evaluates_nothing(m
     assert again.value == pytest.approx(first.value, rel=1e-12)
 
 
+def test_after_a_one_iteration_solve_a_strong_penalty_starts_at_its_solution(monkeypatch):
+    # Strong penalties along a path: the solution barely moves, so the next
+    # solve starts at the last one's and reuses its evaluation (the loss and
+    # gradient it ended with, under the new penalty) instead of evaluating
+    # a continued start: one evaluation fewer, the same optimum.
+    from dataclasses import replace
+
+    from skbce._penalty import L2Penalty
+    from skbce._solver import _penalty_dominates, solve, standardized
+
+    objective = _path_objective(monkeypatch)
+    monkeypatch.setattr("skbce._solver._NARROW_PRODUCT", 2**62)  # no settling here
+    layout = objective.layout
+    strong = 4.0 * float(np.max(objective.prior_curvature()))
+    objective.penalty = L2Penalty(layout, strong)
+    last = solve(objective, np.zeros(layout.n_params), tol=1e-3)
+    objective.penalty = L2Penalty(layout, strong / 2)
+    assert _penalty_dominates(objective).all()
+    evaluated = []
+    for name in ("loss_gradient", "loss_gradient_curvature"):
+        method = getattr(objective, name)
+        monkeypatch.setattr(objective, name,
+                            lambda theta, method=method: evaluated.append(theta.copy())
+                            or method(theta))
+    continued = last.theta * 1.3
+    reused = solve(objective, continued, tol=1e-8, previous=replace(last, n_iter=1))
+    n_reused, first_reused = len(evaluated), evaluated[0]
+    evaluated.clear()
+    # After a solve of two iterations, the solve starts where asked.
+    asked = solve(objective, continued, tol=1e-8, previous=replace(last, n_iter=2))
+    assert_allclose(evaluated[0], continued)
+    assert not np.allclose(first_reused, continued)
+    assert n_reused == reused.n_iter and len(evaluated) == asked.n_iter + 1
+    for result in (reused, asked):
+        _, gradient = objective.loss_gradient(result.theta)
+        assert np.abs(8 * standardized(objective).gradient_to_u(gradient)).max() < 1e-8
+    assert_allclose(reused.theta, asked.theta, atol=1e-6)
+
+
 def test_a_weak_penalty_settles_no_label_on_a_small_gradient_alone(monkeypatch):
     # Below the labels' curvature from the data, a small gradient can sit far
     # from the optimum: every label is evaluated, from the given start.
