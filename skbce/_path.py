@@ -14,7 +14,9 @@ to the path's tolerance and scored again.
 
 Where an evaluation is expensive (:func:`skbce._solver.carries_pairs`),
 each of the linear model's solves also starts from the L-BFGS pairs of the
-one before (:mod:`skbce._curvature_pairs`).
+one before (:mod:`skbce._curvature_pairs`); after a solve of one iteration
+under a strong penalty, the next starts at its solution and reuses its
+evaluation (:func:`skbce._solver.solve`'s ``previous``).
 
 The linear model's labels are independent problems, so small folds walk
 together: one problem whose outputs are every fold's labels, each fold's

@@ -75,6 +75,9 @@ class SolverResult:
         With :func:`solve`'s ``carry_pairs``, under the full covariance or
         the diagonal map: the solver's last correction pairs, for a path's
         next solve.
+    start_curvature : ndarray of shape (n_outputs,) or None
+        The linear model under L-BFGS: each output's curvature the change of
+        variables was scaled by (at the start).
     """
 
     theta: np.ndarray
@@ -535,6 +538,10 @@ def solve(
         test at its solution under this penalty, they keep that solution
         without any evaluation; the others start from ``theta0``, with its
         L-BFGS correction pairs (``curvature_pairs``) when it has them.
+        After a ``previous`` of at most one iteration, under a penalty that
+        outweighs every output's curvature from the data, the solve starts
+        at ``previous``'s solution instead of ``theta0`` and reuses its
+        evaluation (see :func:`_starts_at_previous`).
     carry_pairs : bool, default=False
         Keep the linear model's last L-BFGS pairs in the result's
         ``curvature_pairs``, and start from ``previous``'s (a path's solves:
