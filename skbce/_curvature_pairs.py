@@ -111,9 +111,8 @@ def carried_history(pairs, change, strength, outputs, m):
     if pairs is None or pairs.s is None or unscaled is None:
         return None
     scale, penalty_diagonal, basis = unscaled
-    if (basis is not pairs.basis or pairs.mean.shape != change.mean.shape
-            or not np.array_equal(pairs.mean, change.mean)
-            or pairs.s.shape[0] != m or pairs.s.shape[1] != scale.shape[0]):
+    if (basis is not pairs.basis or not np.array_equal(pairs.mean, change.mean)
+            or pairs.s.shape[:2] != (m, scale.shape[0])):
         return None
     if every:
         s, y, used, newest = pairs.s, pairs.y, pairs.used, pairs.newest

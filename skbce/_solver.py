@@ -172,6 +172,13 @@ class _PreconditionedObjective:
         return _output_tests(self._last_test_gradient(), self.layout_outputs) < tol
 
     @property
+    def outputs(self):
+        """Indices of the current outputs among the whole problem's (linear model)."""
+        if self._outputs is None:
+            return np.arange(self.objective.layout.layer_sizes[-1])
+        return self._outputs
+
+    @property
     def layout_outputs(self):
         return self.objective.layout.layer_sizes[-1]
 
@@ -413,6 +420,16 @@ def standardized(objective):
     )
 
 
+def _mapped_linear(objective, solver):
+    """Whether the solve is the linear model's under L-BFGS, in one of its maps.
+
+    Only then are the covariance, low-rank and diagonal maps built (they
+    need the features' moments), and the path's shortcuts apply.
+    """
+    return (solver == "lbfgs" and objective.layout.n_layers == 1
+            and objective.feature_moments() is not None)
+
+
 # covariance_basis's answer when the centred diagonal map is the one to use.
 DIAGONAL_MAP = "diagonal"
 
@@ -435,7 +452,7 @@ def covariance_basis(objective, solver="lbfgs", judged_as=None):
     each evaluation applies it to all of them).
     """
     layout = objective.layout
-    if solver != "lbfgs" or layout.n_layers != 1 or objective.feature_moments() is None:
+    if not _mapped_linear(objective, solver):
         return None
     n, d = objective.n_samples, objective.n_features
     n_outputs, stored = layout.layer_sizes[-1], objective.stored_values
@@ -472,10 +489,10 @@ def change_of_variables(objective, theta0, solver, coordinates, basis=None, curv
     of the same rows, computed earlier; ``curvature``, the objective's
     ``curvature_per_output(theta0)``, when it is known.
     """
+    if not _mapped_linear(objective, solver):
+        return coordinates
     layout = objective.layout
     moments = objective.feature_moments()
-    if solver != "lbfgs" or layout.n_layers != 1 or moments is None:
-        return coordinates
     strength = objective.penalty.output_strength
     # A start that saturates a label (a warm start fitted on other rows, a
     # mean of fold solutions) has almost no curvature there; a map scaled by
@@ -593,8 +610,7 @@ def solve(
             # both (a warm start's curvature costs a product of its own).
             value, gradient, curvature = objective.loss_gradient_curvature(theta0)
             first = (value, gradient)
-        if curvature is None and solver == "lbfgs" and objective.layout.n_layers == 1 \
-                and objective.feature_moments() is not None:
+        if curvature is None and _mapped_linear(objective, solver):
             curvature = objective.curvature_per_output(theta0)
         change = change_of_variables(objective, theta0, solver, coordinates, basis, curvature)
         carried = None
@@ -655,8 +671,8 @@ def _starts_at_previous(objective, previous, early_stopping, solver):
     evaluation of its own. Under weaker penalties a gradient that passes
     the test can sit far from the optimum, and the solve starts where asked.
     """
-    if (previous is None or early_stopping is not None or solver != "lbfgs"
-            or objective.layout.n_layers != 1 or previous.n_iter > 1
+    if (previous is None or early_stopping is not None
+            or not _mapped_linear(objective, solver) or previous.n_iter > 1
             or previous.loss_gradient is None or previous.start_curvature is None):
         return False
     return bool(np.all(_penalty_dominates(objective)))
@@ -746,8 +762,8 @@ def _warm_linear_start(objective, theta0, solver):
     are the intercepts, and the curvature costs no product).
     """
     layout = objective.layout
-    if (solver != "lbfgs" or layout.n_layers != 1 or objective.feature_moments() is None
-            or not hasattr(objective, "loss_gradient_curvature")):
+    if not _mapped_linear(objective, solver) or not hasattr(objective,
+                                                           "loss_gradient_curvature"):
         return False
     coefs, _ = layout.unpack(theta0)
     return bool(coefs[0].any())
@@ -804,7 +820,7 @@ def minimize_in(objective, theta0, change, coordinates, *, solver, max_iter, max
                 scaled, tol, objective.largest_product)
             # The outputs the solve starts with (the others settled), and the
             # correction pairs a path's previous solve left them.
-            outputs = np.arange(n_outputs) if scaled._outputs is None else scaled._outputs
+            outputs = scaled.outputs
             strength = objective.penalty.output_strength
             carries = carry_pairs and early_stopping is None
             history = None
