@@ -235,7 +235,9 @@ def _blocked_kernel(raw, A, B, gradient_out, block, offset, offset_gradient):
             # for z > 745 w = 0 and 1 / w = inf, with min(w, 1 / w) = 0 again.
             np.negative(z, out=wb)
             np.exp(wb, out=wb)
-            np.reciprocal(wb, out=ub)
+            # 1 / w as a division: NumPy's reciprocal gives the same values at
+            # about half the speed (float64, NumPy 2.x).
+            np.divide(1.0, wb, out=ub)
             np.minimum(ub, wb, out=ub)  # exp(-|z|), in [0, 1]
             np.log1p(ub, out=ub)
             ub *= a
