@@ -151,11 +151,8 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
     change of variables, and stopping once the held-out score has fallen
     for two strengths in a row spanning a factor of five in strength past
     its best (three and twelve for a network). The fits along the path stop
-    at thirty times ``tol`` for the linear model, ten times for a network (the
-    refit uses ``tol``); for the linear model with one shared strength, the
-    walk scouts at ninety times ``tol`` and then solves the fold's best
-    strength and its two neighbours on to thirty times ``tol``, and with
-    ``per_label=True`` its whole walk is at ninety times ``tol``. Where an
+    at ninety times ``tol`` for the linear model, ten times for a network
+    (the refit uses ``tol``). Where an
     evaluation is expensive (many dense rows), each of the linear model's
     fits along the path also starts from the L-BFGS curvature pairs of the
     one before. The choice is that of a grid search over the same strengths
@@ -211,7 +208,7 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
     max_fun : int, default=15000
         Budget of objective evaluations of every fit (L-BFGS).
     tol : float, default=1e-5
-        Tolerance of the refit (the path uses ``30 * tol`` for the linear
+        Tolerance of the refit (the path uses ``90 * tol`` for the linear
         model, ``10 * tol`` for a network).
     pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
         Weight of the positive term of each label's BCE in the fits (the

@@ -5,12 +5,10 @@ One fold's training rows are checked, folded into the loss coefficients and
 strong to weak, each fit of the linear model starting from the previous
 solution continued along the last secant in ``log(alpha)`` (a network's
 from its random start: a strong penalty shrinks a network to zero weights, a
-saddle point no weaker penalty leaves). The walk scouts at a loose
-tolerance: it only has to find where the held-out score peaks, and stops
-once the score has fallen over a factor of five in strength past its peak
-(:data:`TURN_SPAN`). The fold's best strength and its neighbours, whose
-scores decide the choice, are then solved on from their scouted solutions
-to the path's tolerance and scored again.
+saddle point no weaker penalty leaves). The fits stop at a loose
+tolerance (:data:`LINEAR_PATH_TOL_FACTOR`): the held-out scores only have
+to rank the strengths. The walk stops once the score has fallen over a
+factor of five in strength past its peak (:data:`TURN_SPAN`).
 
 Where an evaluation is expensive (:func:`skbce._solver.carries_pairs`),
 each of the linear model's solves also starts from the L-BFGS pairs of the
@@ -40,32 +38,23 @@ from ._rows import InMemoryRows
 from ._solver import carries_pairs, covariance_basis, solve
 from ._threads import solve_blas_threads
 
-# The strengths that decide the choice are fitted to this multiple of the
-# refit's tolerance. A network's fits stop at ten times it: a looser stop
-# may land in another basin. The linear model's at thirty: a held-out score
-# then differs from the optimum's by a few 1e-5 (median per label at most
-# 7e-5 on the six shared sets, against 2e-5 at ten times), below the
-# differences between neighbouring strengths, and the CV fit takes 0.75-1.0
-# times as long per label (benchmarks/README.md).
-NETWORK_PATH_TOL_FACTOR = 10.0
-LINEAR_PATH_TOL_FACTOR = 30.0
-
-# The linear model's scouting walk stops its fits at this multiple of the
-# path's tolerance (90 times the refit's). Its held-out BCE is then within
-# about 1e-3 of the optimum's (measured on the six sets of
-# benchmarks/README.md): enough to see where the score peaks, and the CV
-# fit takes 0.8-0.9 times as long. A choice per label is made at this
-# tolerance with nothing refined: each label picks among strengths a factor
-# of 2.3 apart by its mean over the folds, and at 90 times the refit's
-# tolerance instead of 30 every label's choice stayed on yeast, emotions,
+# The fits along the path stop at this multiple of the refit's tolerance.
+# A network's at ten times it: a looser stop may land in another basin. The
+# linear model's at ninety: its optimum does not depend on the start, so a
+# looser stop only moves a score. Its held-out BCE is then within about
+# 1e-3 of the optimum's (measured on the six sets of benchmarks/README.md)
+# and ranks neighbouring strengths as tighter fits do. Per label: at ninety
+# times instead of thirty every label's choice stayed on yeast, emotions,
 # CAL500, scene, medical and delicious (its 50 most frequent labels); on
 # the synthetic text, rare and dense sets the choices that moved changed
-# the test BCE by 2e-5 at most, for 12-35% less loss work.
-SCOUT_TOL_FACTOR = 3.0
-
-# The strengths within this many steps of a fold's best are solved on to the
-# path's tolerance and scored again.
-REFINED_NEIGHBOURS = 1
+# the test BCE by 2e-5 at most, for 12-35% less loss work. One alpha:
+# against walks whose best strength and its neighbours were solved on to
+# thirty times, the same choice on yeast, emotions, CAL500, scene, medical
+# and the synthetic text set for each of 20 fold seeds, on the synthetic
+# rare, bibtex-shaped (4 seeds) and dense (2 seeds) sets, and on
+# delicious, for 17-30% less loss work (benchmarks/README.md).
+NETWORK_PATH_TOL_FACTOR = 10.0
+LINEAR_PATH_TOL_FACTOR = 90.0
 
 # The path stops once the held-out score has stayed below its best for at
 # least PATIENCE strengths and a factor of TURN_SPAN in alpha past it
@@ -93,7 +82,7 @@ NETWORK_IMPROVEMENT = 3e-3
 
 
 def path_tolerance(hidden, tol):
-    """Tolerance of the path's fits that decide the choice, for a refit at ``tol``."""
+    """Tolerance of the path's fits, for a refit at ``tol``."""
     return (NETWORK_PATH_TOL_FACTOR if hidden else LINEAR_PATH_TOL_FACTOR) * tol
 
 
@@ -217,22 +206,18 @@ class _Walk:
         columns = self.folds[fold][0]
         return theta if columns is None else keep_columns(theta, self.n_columns, columns)
 
-    def run(self, theta, alphas, *, continues, tol, scout_tol, scouts, patience, span,
-            improvement, shape):
+    def run(self, theta, alphas, *, continues, tol, patience, span, improvement, shape):
         """Walk ``alphas`` from ``theta``; return each fold's ``(scores, n_iter)``.
 
         Every fold walks the same strengths; a fold whose score has turned
         stops (its outputs stay at their last strength, solved, while the
-        others go on). With ``scouts``, each fold's best strength and its
-        neighbours are then solved on to ``tol`` and scored again.
+        others go on).
         """
         n_folds = len(self.folds)
         scores = [np.full(shape, np.nan) for _ in range(n_folds)]
         n_iter = [np.zeros(len(alphas), dtype=int) for _ in range(n_folds)]
         last = np.zeros(n_folds, dtype=int)  # each fold's last strength
         walking = np.ones(n_folds, dtype=bool)
-        best = np.zeros(n_folds, dtype=int)
-        scouted = [{} for _ in range(n_folds)]  # strength index -> a fold's solution
         previous, result = None, None
         initial = theta
         for i, alpha in enumerate(alphas):
@@ -249,7 +234,7 @@ class _Walk:
                     start = self._assemble([self._block(start if walking[f] else theta, f)
                                             for f in range(n_folds)])
             # The outputs the last solution still solves at this strength keep it.
-            result = self.fit(alphas[last], start, scout_tol, i == 0 or not continues, result)
+            result = self.fit(alphas[last], start, tol, i == 0 or not continues, result)
             previous = theta if i > 0 else None
             theta = result.theta
             for f in np.flatnonzero(walking):
@@ -258,36 +243,13 @@ class _Walk:
                 n_iter[f][i] = result.n_iter
                 path = scores[f][: i + 1]
                 overall = path if path.ndim == 1 else path.mean(axis=1)
-                best[f] = int(np.argmax(overall))
-                # The last solution stays too: it neighbours a best still to come.
-                scouted[f][i] = block
-                scouted[f] = {j: t for j, t in scouted[f].items()
-                              if abs(j - best[f]) <= REFINED_NEIGHBOURS or j == i}
                 if patience is not None and score_turned(
                         overall, patience, strengths=alphas, span=span,
                         improvement=improvement):
                     walking[f] = False
             if not walking.any():
                 break
-        if scouts:
-            self._refine(alphas, scouted, best, tol, scores, n_iter)
         return list(zip(scores, n_iter))
-
-    def _refine(self, alphas, scouted, best, tol, scores, n_iter):
-        """Solve each fold's best strength and its neighbours on to ``tol``; score them."""
-        n_folds = len(self.folds)
-        for offset in range(-REFINED_NEIGHBOURS, REFINED_NEIGHBOURS + 1):
-            index = best + offset
-            member = np.array([index[f] in scouted[f] for f in range(n_folds)])
-            if not member.any():
-                continue
-            # A fold without this neighbour is solved again at its best (not scored).
-            index = np.where(member, index, best)
-            start = self._assemble([scouted[f][index[f]] for f in range(n_folds)])
-            result = self.fit(alphas[index], start, tol, False, None)
-            for f in np.flatnonzero(member):
-                n_iter[f][index[f]] += result.n_iter
-                scores[f][index[f]] = self.folds[f][1](self._block(result.theta, f))
 
 
 def _held_out_scorer(X, targets, weight, test, layout, activation, dtype, varying, per_label,
@@ -363,13 +325,8 @@ def _fitter(objective, unit_strength, n_fold_outputs, *, solver, max_iter, max_f
 def _walk_options(layout, per_label, score, tol, n_alphas, n_outputs, patience):
     per_label_scores = per_label and score is None
     linear = layout.n_layers == 1
-    # A network's loose stop may land in another basin: it walks at ``tol``.
-    # A choice per label reads every strength's score of every label: the
-    # linear model's walk stays at the scouting tolerance, nothing refined
-    # (see SCOUT_TOL_FACTOR).
     return dict(
-        continues=linear, tol=tol, scout_tol=SCOUT_TOL_FACTOR * tol if linear else tol,
-        scouts=linear and not per_label_scores, patience=patience,
+        continues=linear, tol=tol, patience=patience,
         span=TURN_SPAN if linear else NETWORK_TURN_SPAN,
         improvement=0.0 if linear else NETWORK_IMPROVEMENT,
         shape=(n_alphas, n_outputs) if per_label_scores else (n_alphas,),
@@ -398,11 +355,7 @@ def fold_path(
     hidden, activation, pos_weight, label_smoothing, solver, max_iter, max_fun
         As in :class:`skbce.BCEMultiLabelClassifier`.
     tol : float
-        Tolerance of the fits at the fold's best strength and its
-        neighbours; the linear model's scouting walk uses
-        ``SCOUT_TOL_FACTOR * tol``, and so does all of its walk when the
-        scores are kept per label (nothing is then refined); a network's
-        walk uses ``tol`` throughout.
+        Tolerance of every fit of the path (see :func:`path_tolerance`).
     random_state : int, RandomState or None
         Seeds an MLP's initial weights.
     per_label : bool
@@ -421,8 +374,7 @@ def fold_path(
     scores : ndarray of shape (n_alphas,) or (n_alphas, n_outputs)
         Held-out scores, higher is better; NaN after the path stopped.
     n_iter : ndarray of shape (n_alphas,)
-        Solver iterations per strength, scouting and refining (0 after the
-        path stopped).
+        Solver iterations per strength (0 after the path stopped).
     """
     rows, varying, problem, theta, basis = _walk_problem(
         InMemoryRows(X[train], targets[train], weight[train]), hidden, activation,
