@@ -52,7 +52,7 @@ from ._threads import solve_blas_threads
 # thirty times, the same choice on yeast, emotions, CAL500, scene, medical
 # and the synthetic text set for each of 20 fold seeds, on the synthetic
 # rare, bibtex-shaped (4 seeds) and dense (2 seeds) sets, and on
-# delicious, for 17-30% less loss work (benchmarks/README.md).
+# delicious, for 16-30% less loss work (benchmarks/README.md).
 NETWORK_PATH_TOL_FACTOR = 10.0
 LINEAR_PATH_TOL_FACTOR = 90.0
 
