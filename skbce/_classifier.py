@@ -318,13 +318,16 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, self.alpha, choose_alpha=True)
 
-    def _fit(self, X, y, sample_weight, alpha, choose_alpha=False):
+    def _fit(self, X, y, sample_weight, alpha, choose_alpha=False, shared=None):
         """Fit with the penalty ``alpha`` (a float or one per label): the work of :meth:`fit`.
 
         With ``choose_alpha`` and ``early_stopping="auto"``, a network's
         held-out rows choose a strength of at least ``alpha``
         (:func:`skbce._held_out_path.held_out_path`); a caller that has
         chosen ``alpha`` already (the CV estimator's refit) fits it as given.
+        ``shared`` (:class:`skbce._path.SharedBasis`, the CV estimator's) is
+        the covariance basis of these rows, computed already: used when all
+        of them are fitted.
         """
         hidden = _validation.check_hyperparameters(self)
         _validation.check_y_given(self, y)
@@ -343,6 +346,9 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         if data.target_type != "multiclass":
             _validation.check_threshold(self.threshold, data.rows.n_outputs)
         theta0 = self._starting_point(problem, previous, data.classes, varying)
+        basis = None
+        if shared is not None and held_out is None:
+            basis = shared.for_features(varying)
         options = {"solver": self.solver, "max_iter": self.max_iter, "max_fun": self.max_fun}
         if choose_alpha and held_out is not None and self.early_stopping == "auto":
             path = held_out_path(
@@ -356,7 +362,8 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             result = solve(
                 problem.objective, theta0, tol=self.tol, verbose=self.verbose,
                 start_standardized=previous is None and bool(hidden),
-                early_stopping=self._early_stopping(problem, held_out), **options,
+                early_stopping=self._early_stopping(problem, held_out), basis=basis,
+                **options,
             )
         self._store(data, problem, result, varying)
         self.alpha_ = alpha

@@ -22,7 +22,13 @@ from sklearn.utils import check_random_state
 
 from . import _validation
 from ._classifier import BCEMultiLabelClassifier
-from ._path import fold_path, path_tolerance, stacked_fold_paths, stacking_factor
+from ._path import (
+    fold_path,
+    path_tolerance,
+    shared_basis,
+    stacked_fold_paths,
+    stacking_factor,
+)
 from ._rows import checked_arrays
 
 # An integer ``alphas`` spans these per-sample strengths ``alpha / sum(w)``,
@@ -393,15 +399,21 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
             per_label=self.per_label, score=score,
         )
         factor = stacking_factor(X, weight, splits, hidden, self.solver, targets.shape[1])
+        shared = None
         if factor is not None:
             # Small linear folds: one problem for all of them (see stacking_factor).
             results = stacked_fold_paths(X, targets, weight, splits, factor, **path_options)
         else:
+            # One covariance decomposition for every fold and the refit.
+            shared = shared_basis(
+                X, targets, weight, splits, hidden=hidden, solver=self.solver,
+                pos_weight=self.pos_weight, label_smoothing=self.label_smoothing,
+            )
             seeds = self._fold_seeds(len(splits))
             results = Parallel(n_jobs=self.n_jobs)(
                 delayed(fold_path)(
                     X, targets, weight, train, test, hidden=hidden, solver=self.solver,
-                    random_state=seed, **path_options,
+                    random_state=seed, shared=shared, **path_options,
                 )
                 for (train, test), seed in zip(splits, seeds)
             )
@@ -414,7 +426,7 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         ])
         self.alpha_ = self._choose(informative)
         if self.refit:
-            self._fit(X, y, sample_weight, self.alpha_)
+            self._fit(X, y, sample_weight, self.alpha_, shared=shared)
         return self
 
     def _held_out_split(self, rows, hidden):

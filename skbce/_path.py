@@ -23,6 +23,8 @@ held-out rows missing from its own outputs' targets (:func:`stacked_fold_paths`)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 from sklearn.utils import check_random_state
@@ -32,7 +34,12 @@ from ._lbfgs import keep_columns
 from ._loss import BLOCK_BYTES, block_rows
 from ._network import ParameterLayout, allocate_activations, forward, initial_parameters
 from ._penalty import L2Penalty
-from ._preconditioner import _SOLVER_WORK_PER_PARAMETER
+from ._preconditioner import (
+    _SOLVER_WORK_PER_PARAMETER,
+    FeatureBasis,
+    covariance_costs,
+    covariance_is_affordable,
+)
 from ._problem import build_problem
 from ._rows import InMemoryRows
 from ._solver import carries_pairs, covariance_basis, solve
@@ -274,11 +281,75 @@ def _held_out_scorer(X, targets, weight, test, layout, activation, dtype, varyin
     return held_out_score
 
 
+# The folds share the covariance basis of all the rows only when building
+# it costs at least this many iterations of a fold's solver: a fold's own
+# basis fits its rows better, and on a few hundred rows the shared one cost
+# more iterations than its build (CAL500, a fifth of an iteration's build:
+# 6% more loss work); on delicious's 50 most frequent labels (about 20 iterations'
+# build) the CV fit took 0.91 times as long per label, with 0.2% more loss
+# work (benchmarks/README.md).
+_SHARED_BASIS_ITERATIONS = 4
+
+
+@dataclass
+class SharedBasis:
+    """The full covariance map's basis of all the training rows, for every fold and the refit.
+
+    Where each fold would decompose the ``d x d`` covariance of its own rows
+    (sparse words with a few hundred features and tens of labels: the five
+    folds' and the refit's took a tenth of delicious's CV fit per label),
+    one decomposition of all the rows serves them all. The map only
+    conditions the solver, as the folds walked as one problem share theirs
+    (:func:`stacked_fold_paths`): each fold's objective stays its own.
+
+    Attributes
+    ----------
+    varying : ndarray of bool of shape (n_features,) or None
+        The features the basis is over (``None``: all of them).
+    basis : FeatureBasis
+    """
+
+    varying: np.ndarray | None
+    basis: FeatureBasis
+
+    def for_features(self, varying):
+        """The basis for rows whose varying features are ``varying``, or ``None`` for others."""
+        if varying is None or self.varying is None:
+            return self.basis if varying is None and self.varying is None else None
+        return self.basis if np.array_equal(varying, self.varying) else None
+
+
+def shared_basis(X, targets, weight, splits, *, hidden, solver, pos_weight, label_smoothing):
+    """The :class:`SharedBasis` of all the rows, or ``None`` when the folds build their own.
+
+    Built only where a fold's own choice is the full covariance map
+    (:func:`skbce._preconditioner.covariance_is_affordable`), its build
+    costs at least ``_SHARED_BASIS_ITERATIONS`` of the fold's iterations,
+    and, judged at all the rows as the refit judges, the refit's choice is
+    that map too: the refit then gets the very basis its own fit would
+    compute.
+    """
+    if hidden or solver != "lbfgs":
+        return None
+    n_train, stored = _fold_shape(X, splits)
+    n_features, n_outputs = X.shape[1], targets.shape[1]
+    build, iteration = covariance_costs(n_train, n_features, n_outputs, stored)
+    if (not covariance_is_affordable(n_train, n_features, n_outputs, stored)
+            or build < _SHARED_BASIS_ITERATIONS * iteration):
+        return None
+    _, varying, _, _, basis = _walk_problem(
+        InMemoryRows(X, targets, weight), hidden, "relu", pos_weight, label_smoothing,
+        solver, 0)
+    return SharedBasis(varying, basis) if isinstance(basis, FeatureBasis) else None
+
+
 def _walk_problem(rows, hidden, activation, pos_weight, label_smoothing, solver,
-                  random_state, judged_as=None):
+                  random_state, judged_as=None, shared=None):
     """The walk's problem of ``rows``: ``(rows, varying, problem, theta0, basis)``.
 
-    ``judged_as`` is passed to :func:`covariance_basis`.
+    ``judged_as`` is passed to :func:`covariance_basis`, and so is
+    ``shared``'s basis (a :class:`SharedBasis`) when it is over the same
+    features.
     """
     varying = None
     if not hidden:
@@ -296,8 +367,10 @@ def _walk_problem(rows, hidden, activation, pos_weight, label_smoothing, solver,
     )
     if layout.n_layers == 1:
         theta[-layout.layer_sizes[-1]:] = problem.prior
+    if shared is not None:
+        shared = shared.for_features(varying)
     with solve_blas_threads(objective.largest_product):
-        basis = covariance_basis(objective, solver, judged_as)
+        basis = covariance_basis(objective, solver, judged_as, shared)
     return rows, varying, problem, theta, basis
 
 
@@ -336,7 +409,7 @@ def _walk_options(layout, per_label, score, tol, n_alphas, n_outputs, patience):
 def fold_path(
     X, targets, weight, train, test, *, alphas, hidden, activation, pos_weight,
     label_smoothing, solver, max_iter, max_fun, tol, random_state, per_label, score,
-    patience=PATIENCE,
+    patience=PATIENCE, shared=None,
 ):
     """Fit one fold for every strength of ``alphas`` (strong to weak) and score each.
 
@@ -368,6 +441,9 @@ def fold_path(
         a factor of ``TURN_SPAN`` in strength past the best so far
         (``NETWORK_TURN_SPAN`` for a network), score below it (``None``
         never stops).
+    shared : SharedBasis or None, default=None
+        The covariance map's basis of all the training rows (see
+        :func:`shared_basis`), used when the fold's own choice is that map.
 
     Returns
     -------
@@ -378,7 +454,7 @@ def fold_path(
     """
     rows, varying, problem, theta, basis = _walk_problem(
         InMemoryRows(X[train], targets[train], weight[train]), hidden, activation,
-        pos_weight, label_smoothing, solver, random_state)
+        pos_weight, label_smoothing, solver, random_state, shared=shared)
     objective = problem.objective
     layout = objective.layout
     n_outputs = rows.n_outputs

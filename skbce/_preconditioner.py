@@ -471,6 +471,19 @@ def covariance_is_affordable(n_samples, n_features, n_outputs, stored=None):
     stored : int, default=None
         Stored values of ``X``: its ``nnz`` when sparse; ``None`` for dense.
     """
+    build, iteration = covariance_costs(n_samples, n_features, n_outputs, stored)
+    application = 2 * n_features**2 * n_outputs
+    return (n_features <= 1024 and application <= iteration
+            and build <= _COVARIANCE_BUDGET_ITERATIONS * iteration)
+
+
+def covariance_costs(n_samples, n_features, n_outputs, stored=None):
+    """Multiply-adds of building the covariance map, and of one solver iteration.
+
+    See :func:`covariance_is_affordable`: the covariance of the sampled rows
+    and its eigendecomposition; the two products and the solver's work on
+    the parameters.
+    """
     n, d, k = n_samples, n_features, n_outputs
     rows = min(n, max(2000, _ROWS_PER_FEATURE * d))
     if stored is None:
@@ -479,9 +492,7 @@ def covariance_is_affordable(n_samples, n_features, n_outputs, stored=None):
         covariance = rows * (stored / max(n, 1)) ** 2 + d**2
     iteration = (2 * stored * k + _SOLVER_WORK_PER_PARAMETER * (d + 1) * k
                  + _SOLVER_WORK_PER_ITERATION)
-    application = 2 * d**2 * k
-    return (d <= 1024 and application <= iteration
-            and covariance + 5 * d**3 <= _COVARIANCE_BUDGET_ITERATIONS * iteration)
+    return covariance + 5 * d**3, iteration
 
 
 def covariance_stride(n_samples, n_features):

@@ -434,7 +434,7 @@ def _mapped_linear(objective, solver):
 DIAGONAL_MAP = "diagonal"
 
 
-def covariance_basis(objective, solver="lbfgs", judged_as=None):
+def covariance_basis(objective, solver="lbfgs", judged_as=None, shared=None):
     """The expensive, penalty-free part of the linear model's map, or ``None`` when not used.
 
     A :class:`FeatureBasis` (the full covariance map) when it is affordable,
@@ -450,6 +450,12 @@ def covariance_basis(objective, solver="lbfgs", judged_as=None):
     a CV path solved as one problem choose the map one fold would (the
     joint problem's many outputs would make a ``d x d`` map look cheap, but
     each evaluation applies it to all of them).
+
+    ``shared`` is a :class:`FeatureBasis` of other rows with the same
+    features (all the training rows, for a CV fold's): returned instead of
+    decomposing these rows' covariance when the full covariance map is the
+    choice. The map only conditions the solver; the fold's objective stays
+    its own.
     """
     layout = objective.layout
     if not _mapped_linear(objective, solver):
@@ -469,6 +475,8 @@ def covariance_basis(objective, solver="lbfgs", judged_as=None):
         if not correlated(directions.eigenvalues, sampled, d):
             return DIAGONAL_MAP
         return directions
+    if shared is not None:
+        return shared
     mean, covariance = objective.feature_covariance(stride)
     # The sampled rows may miss a rare value: the moments of all rows see it.
     _, variance = objective.feature_moments()
