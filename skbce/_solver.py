@@ -112,6 +112,7 @@ class _PreconditionedObjective:
         self.coordinates = coordinates
         self.scale = scale
         self.last_u = None
+        self._last_theta = None
         self._last_gradient = None
         self._last_test = None
         self._whole = (objective, change, coordinates)
@@ -129,7 +130,11 @@ class _PreconditionedObjective:
     def __call__(self, u):
         if self.last_u is not None and np.array_equal(u, self.last_u):
             return self._last_result  # the start, already evaluated by the caller
-        self.seed(u, *self.objective.loss_gradient(self.change.to_theta(u)))
+        theta = self.change.to_theta(u)
+        self.seed(u, *self.objective.loss_gradient(theta))
+        # Kept: the narrowing and the solve's end read the last point's
+        # parameters, and the map costs d^2 per output to apply again.
+        self._last_theta = theta
         return self._last_result
 
     def seed(self, u, value, gradient):
@@ -140,6 +145,7 @@ class _PreconditionedObjective:
         at ``u`` then costs nothing.
         """
         self.last_u = u.copy()
+        self._last_theta = None
         # The test's coordinates are only read at accepted iterates, not at
         # every line-search trial: the raw gradient is kept until then.
         self._last_gradient = gradient
@@ -192,7 +198,7 @@ class _PreconditionedObjective:
         """
         whole = self._whole[0]
         n_outputs = self.layout_outputs
-        theta = self.change.to_theta(self.last_u).reshape(-1, n_outputs)
+        theta = self._current_theta(self.last_u).reshape(-1, n_outputs)
         if self._solved_theta is None:
             shape = (theta.shape[0], whole.layout.layer_sizes[-1])
             self._solved_theta, self._solved_gradient = np.empty(shape), np.empty(shape)
@@ -213,6 +219,8 @@ class _PreconditionedObjective:
         last_gradient, last_losses = self._last_gradient, self._last_losses
         narrowed = self._go_on_with(keep, self.last_u, whole.for_outputs(self._outputs[keep]))
         self.last_u = narrowed.copy()
+        # Each output's map acts on its own column: the kept columns are the narrowed point's.
+        self._last_theta = keep_columns(theta.ravel(), n_outputs, keep)
         self._last_gradient = keep_columns(last_gradient, n_outputs, keep)
         self._last_losses = last_losses[keep]
         # What the solved outputs add to the value from now on.
@@ -251,6 +259,7 @@ class _PreconditionedObjective:
         self.change = whole_change.for_outputs(self._outputs)
         self.coordinates = whole_coordinates.for_outputs(self._outputs)
         self.last_u = None
+        self._last_theta = None
         self._last_test = None
         return keep_columns(u, n_outputs, keep)
 
@@ -276,8 +285,14 @@ class _PreconditionedObjective:
     def hessp(self, u, vector):
         return self.change.hessp_to_u(self.objective.hessp, u, vector)
 
+    def _current_theta(self, u):
+        """The current outputs' parameters at ``u`` (the last evaluation's, when it was there)."""
+        if self._last_theta is not None and np.array_equal(u, self.last_u):
+            return self._last_theta
+        return self.change.to_theta(u)
+
     def theta(self, u):
-        theta = self.change.to_theta(u)
+        theta = self._current_theta(u)
         if self._outputs is None:
             return theta
         whole = self._solved_theta.copy()
