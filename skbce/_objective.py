@@ -252,7 +252,8 @@ def _output_columns(coefficients, outputs):
     """The columns ``outputs`` of loss coefficients (a single column broadcasts: kept)."""
     if coefficients.shape[1] == 1:
         return coefficients
-    return np.ascontiguousarray(coefficients[:, outputs])
+    # ``take`` gives C order at once (see skbce._lbfgs.keep_columns): a tenth of the time.
+    return np.take(coefficients, outputs, axis=1)
 
 
 # Kernels: functions of a block of rows (see skbce._rows), summed over blocks.

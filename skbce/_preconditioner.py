@@ -257,7 +257,7 @@ class CovariancePreconditioner(_CentredWeightMap):
         """The map restricted to the outputs ``outputs`` (indices)."""
         return CovariancePreconditioner(
             _output_layout(self.layout, outputs), self.mean, self.basis,
-            np.ascontiguousarray(self.coef_scale[:, outputs]), self.intercept_scale[outputs],
+            np.take(self.coef_scale, outputs, axis=1), self.intercept_scale[outputs],
             self.inverse_basis,
         )
 
@@ -318,8 +318,8 @@ class LowRankJacobiMap(_CentredWeightMap):
         """The map restricted to the outputs ``outputs`` (indices)."""
         return LowRankJacobiMap(
             _output_layout(self.layout, outputs), self.mean,
-            np.ascontiguousarray(self.jacobi[:, outputs]), self.directions,
-            np.ascontiguousarray(self.direction_scale[:, outputs]),
+            np.take(self.jacobi, outputs, axis=1), self.directions,
+            np.take(self.direction_scale, outputs, axis=1),
             self.intercept_scale[outputs],
         )
 
