@@ -285,9 +285,9 @@ def _held_out_scorer(X, targets, weight, test, layout, activation, dtype, varyin
 # it costs at least this many iterations of a fold's solver: a fold's own
 # basis fits its rows better, and on a few hundred rows the shared one cost
 # more iterations than its build (CAL500, a fifth of an iteration's build:
-# 6% more loss work); on delicious's 50 most frequent labels (about 20 iterations'
-# build) the CV fit took 0.91 times as long per label, with 0.2% more loss
-# work (benchmarks/README.md).
+# 6% more loss work); on delicious's 50 most frequent labels (about 20
+# iterations' build) the CV fit took 0.87-0.91 times as long per label, with
+# 0.2% more loss work (benchmarks/README.md).
 _SHARED_BASIS_ITERATIONS = 4
 
 
@@ -297,7 +297,7 @@ class SharedBasis:
 
     Where each fold would decompose the ``d x d`` covariance of its own rows
     (sparse words with a few hundred features and tens of labels: the five
-    folds' and the refit's took a tenth of delicious's CV fit per label),
+    folds' and the refit's took 13-15% of delicious's CV fit per label),
     one decomposition of all the rows serves them all. The map only
     conditions the solver, as the folds walked as one problem share theirs
     (:func:`stacked_fold_paths`): each fold's objective stays its own.
