@@ -399,16 +399,16 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
             per_label=self.per_label, score=score,
         )
         factor = stacking_factor(X, weight, splits, hidden, self.solver, targets.shape[1])
-        shared = None
+        # One covariance decomposition for the folds and the refit, where it pays.
+        shared = shared_basis(
+            X, targets, weight, splits, stacked=factor is not None, hidden=hidden,
+            solver=self.solver, pos_weight=self.pos_weight, label_smoothing=self.label_smoothing,
+        )
         if factor is not None:
             # Small linear folds: one problem for all of them (see stacking_factor).
-            results = stacked_fold_paths(X, targets, weight, splits, factor, **path_options)
+            results = stacked_fold_paths(X, targets, weight, splits, factor, shared=shared,
+                                         **path_options)
         else:
-            # One covariance decomposition for every fold and the refit.
-            shared = shared_basis(
-                X, targets, weight, splits, hidden=hidden, solver=self.solver,
-                pos_weight=self.pos_weight, label_smoothing=self.label_smoothing,
-            )
             seeds = self._fold_seeds(len(splits))
             results = Parallel(n_jobs=self.n_jobs)(
                 delayed(fold_path)(

@@ -319,23 +319,26 @@ class SharedBasis:
         return self.basis if np.array_equal(varying, self.varying) else None
 
 
-def shared_basis(X, targets, weight, splits, *, hidden, solver, pos_weight, label_smoothing):
+def shared_basis(X, targets, weight, splits, *, stacked, hidden, solver, pos_weight,
+                 label_smoothing):
     """The :class:`SharedBasis` of all the rows, or ``None`` when the folds build their own.
 
     Built only where a fold's own choice is the full covariance map
-    (:func:`skbce._preconditioner.covariance_is_affordable`), its build
-    costs at least ``_SHARED_BASIS_ITERATIONS`` of the fold's iterations,
-    and, judged at all the rows as the refit judges, the refit's choice is
-    that map too: the refit then gets the very basis its own fit would
-    compute.
+    (:func:`skbce._preconditioner.covariance_is_affordable`) and, judged at
+    all the rows as the refit judges, the refit's choice is that map too:
+    the refit then gets the very basis its own fit would compute. Folds
+    solved apart share it only when its build costs at least
+    ``_SHARED_BASIS_ITERATIONS`` of a fold's iterations; folds solved as
+    one problem (``stacked``) have one basis of all the rows anyway, and
+    share it with the refit.
     """
     if hidden or solver != "lbfgs":
         return None
     n_train, stored = _fold_shape(X, splits)
     n_features, n_outputs = X.shape[1], targets.shape[1]
     build, iteration = covariance_costs(n_train, n_features, n_outputs, stored)
-    if (not covariance_is_affordable(n_train, n_features, n_outputs, stored)
-            or build < _SHARED_BASIS_ITERATIONS * iteration):
+    if not covariance_is_affordable(n_train, n_features, n_outputs, stored) or (
+            not stacked and build < _SHARED_BASIS_ITERATIONS * iteration):
         return None
     _, varying, _, _, basis = _walk_problem(
         InMemoryRows(X, targets, weight), hidden, "relu", pos_weight, label_smoothing,
@@ -526,7 +529,7 @@ def stacking_factor(X, weight, splits, hidden, solver, n_outputs):
 
 def stacked_fold_paths(
     X, targets, weight, splits, factor, *, alphas, activation, pos_weight, label_smoothing,
-    max_iter, max_fun, tol, per_label, score, patience=PATIENCE,
+    max_iter, max_fun, tol, per_label, score, patience=PATIENCE, shared=None,
 ):
     """:func:`fold_path` of every fold of the linear model, as one problem.
 
@@ -535,7 +538,8 @@ def stacked_fold_paths(
     :func:`stacking_factor`) scales its strength to the fold's own. The
     labels decouple, so each fold's solution is the one its own fit gives;
     the folds share every product, and each stops its walk as
-    :func:`fold_path` would.
+    :func:`fold_path` would. ``shared`` (a :class:`SharedBasis` of all the
+    rows) serves as the problem's covariance basis, as in :func:`fold_path`.
 
     Returns
     -------
@@ -557,7 +561,8 @@ def stacked_fold_paths(
     n_train, stored = _fold_shape(X, splits)
     rows, varying, problem, theta, basis = _walk_problem(
         InMemoryRows(X, stacked, np.where(counted, weight, 0.0)), (), activation,
-        pos_weight, label_smoothing, "lbfgs", None, judged_as=(n_train, n_outputs, stored))
+        pos_weight, label_smoothing, "lbfgs", None, judged_as=(n_train, n_outputs, stored),
+        shared=shared)
     objective = problem.objective
     fold_layout = ParameterLayout((rows.n_features, n_outputs))
     folds = [
