@@ -58,6 +58,10 @@ class CurvaturePairs:
     mean: np.ndarray
     basis: np.ndarray | None
 
+    def fits(self, basis, mean):
+        """Whether the pairs are in the unscaled coordinates of a map of this basis and mean."""
+        return self.s is not None and basis is self.basis and np.array_equal(mean, self.mean)
+
 
 def _unscaled(change, outputs, every):
     """``(scale, penalty_diagonal, basis)`` of a map that pairs carry across, or ``None``.
@@ -65,13 +69,12 @@ def _unscaled(change, outputs, every):
     ``scale`` (n_features + 1, len(outputs)) is the scale of each parameter
     of the outputs ``outputs`` (``every``: all of them), the intercepts'
     last; ``penalty_diagonal`` (n_features,) the penalty's Hessian per unit
-    of strength in unscaled coordinates (``diag(B^T B)`` of the covariance
-    map's basis ``B``: exact when ``B`` is orthogonal, its diagonal
-    otherwise; 1 for the diagonal map).
+    of strength in unscaled coordinates (the covariance map's: exact when
+    its basis is orthogonal, its diagonal otherwise; 1 for the diagonal map).
     """
     if isinstance(change, CovariancePreconditioner):
         weights, basis = change.coef_scale, change.basis
-        penalty_diagonal = np.einsum("ij,ij->j", basis, basis)
+        penalty_diagonal = change.penalty_diagonal
     elif isinstance(change, CentredScaling) and change.layout.n_layers == 1:
         n_features, n_outputs = change.layout.layer_sizes
         weights = np.broadcast_to(change.coef_scale, (n_features, n_outputs))
@@ -106,13 +109,14 @@ def carried_history(pairs, change, strength, outputs, m):
     outputs ``outputs``. ``None`` when the map is not one the pairs carry
     across (another kind, or other rows).
     """
+    if pairs is None:
+        return None
     every = len(outputs) == strength.size
     unscaled = _unscaled(change, outputs, every)
-    if pairs is None or pairs.s is None or unscaled is None:
+    if unscaled is None:
         return None
     scale, penalty_diagonal, basis = unscaled
-    if (basis is not pairs.basis or not np.array_equal(pairs.mean, change.mean)
-            or pairs.s.shape[:2] != (m, scale.shape[0])):
+    if not pairs.fits(basis, change.mean) or pairs.s.shape[:2] != (m, scale.shape[0]):
         return None
     if every:
         s, y, used, newest = pairs.s, pairs.y, pairs.used, pairs.newest
@@ -158,8 +162,8 @@ def kept_pairs(history, change, strength, outputs, previous):
     if every:
         return CurvaturePairs(s=s, y=y, used=used, newest=newest,
                               strength=strength.copy(), mean=change.mean, basis=basis)
-    if (previous is None or previous.s is None or previous.s.shape[2] != strength.size
-            or previous.basis is not basis or not np.array_equal(previous.mean, change.mean)):
+    if (previous is None or not previous.fits(basis, change.mean)
+            or previous.s.shape[2] != strength.size):
         return None
     previous.s[:, :, outputs], previous.y[:, :, outputs] = s, y
     previous.used[:, outputs] = used

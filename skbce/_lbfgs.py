@@ -124,9 +124,9 @@ class _History:
     def _used(self, columns=None):
         """Which ring slots hold a pair of each of ``columns`` (all: ``None``) that it uses."""
         rho = self.rho if columns is None else self.rho[:, columns]
-        used = rho != 0
-        used[[slot for slot in range(self.m) if slot not in self._order()]] = False
-        return used
+        in_ring = np.zeros(self.m, dtype=bool)
+        in_ring[self._order()] = True
+        return (rho != 0) & in_ring[:, None]
 
     def pairs(self):
         """Every initial column's pairs ``(s, y, used, newest)``.

@@ -315,8 +315,10 @@ class SharedBasis:
     def for_features(self, varying):
         """The basis for rows whose varying features are ``varying``, or ``None`` for others."""
         if varying is None or self.varying is None:
-            return self.basis if varying is None and self.varying is None else None
-        return self.basis if np.array_equal(varying, self.varying) else None
+            same = varying is None and self.varying is None
+        else:
+            same = np.array_equal(varying, self.varying)
+        return self.basis if same else None
 
 
 def shared_basis(X, targets, weight, splits, *, stacked, hidden, solver, pos_weight,

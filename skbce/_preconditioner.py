@@ -233,13 +233,18 @@ class CovariancePreconditioner(_CentredWeightMap):
         Scale of the centred intercepts ``b~``.
     inverse_basis : ndarray of shape (n_features, n_features)
         ``basis^-1`` (``Q^T F``: ``Q`` is orthogonal).
+    penalty_diagonal : ndarray of shape (n_features,)
+        ``diag(basis^T basis)``, the penalty's Hessian per unit of strength
+        in the unscaled coordinates (its diagonal; :class:`FeatureBasis`).
     """
 
-    def __init__(self, layout, mean, basis, coef_scale, intercept_scale, inverse_basis):
+    def __init__(self, layout, mean, basis, coef_scale, intercept_scale, inverse_basis,
+                 penalty_diagonal):
         super().__init__(layout, mean, intercept_scale, coef_scale.shape)
         self.basis = basis
         self.coef_scale = coef_scale
         self.inverse_basis = inverse_basis
+        self.penalty_diagonal = penalty_diagonal
 
     def _weights(self, v, out):
         np.multiply(self.coef_scale, v, out=self._buffer)
@@ -258,7 +263,7 @@ class CovariancePreconditioner(_CentredWeightMap):
         return CovariancePreconditioner(
             _output_layout(self.layout, outputs), self.mean, self.basis,
             np.take(self.coef_scale, outputs, axis=1), self.intercept_scale[outputs],
-            self.inverse_basis,
+            self.inverse_basis, self.penalty_diagonal,
         )
 
 
@@ -720,7 +725,7 @@ def scaled_preconditioner(layout, basis, per_output, l2):
     curvature[curvature <= 0] = 1.0
     return CovariancePreconditioner(
         layout, basis.mean, basis.basis, 1.0 / np.sqrt(curvature),
-        _intercept_scale(per_output), basis.inverse_basis,
+        _intercept_scale(per_output), basis.inverse_basis, basis.penalty_diagonal,
     )
 
 

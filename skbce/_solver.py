@@ -664,7 +664,7 @@ def _settled_outputs(objective, previous, coordinates, tol, solver):
     outputs out) or too few outputs pass.
     """
     layout = objective.layout
-    if (solver != "lbfgs" or layout.n_layers != 1 or previous.loss_gradient is None
+    if (not _mapped_linear(objective, solver) or previous.loss_gradient is None
             or objective.largest_product < _NARROW_PRODUCT):
         return None, None, None
     n_outputs = layout.layer_sizes[-1]
