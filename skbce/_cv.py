@@ -16,9 +16,10 @@ import numpy as np
 from joblib import Parallel, delayed
 from numpy.typing import ArrayLike
 from sklearn.base import clone
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 from sklearn.model_selection import KFold, check_cv
 from sklearn.utils import check_random_state
+from sklearn.utils.metadata_routing import MetadataRouter
 
 from . import _validation
 from ._classifier import BCEMultiLabelClassifier
@@ -29,6 +30,7 @@ from ._path import (
     stacked_fold_paths,
     stacking_factor,
 )
+from ._routing import cv_router, routed_fit_params
 from ._rows import checked_arrays
 
 # An integer ``alphas`` spans these per-sample strengths ``alpha / sum(w)``,
@@ -105,10 +107,15 @@ def choose_per_label(scores, shared, informative=None):
 
 
 class _FoldScorer:
-    """A scikit-learn scorer applied to the fold models along a path (picklable)."""
+    """A scikit-learn scorer applied to the fold models along a path (picklable).
 
-    def __init__(self, scorer, model, X, y):
+    ``params`` go to the scorer, a per-sample array (one value per row of
+    ``X``) restricted to the held-out rows, as scikit-learn's searches do.
+    """
+
+    def __init__(self, scorer, model, X, y, params):
         self.scorer, self.model, self.X, self.y = scorer, model, X, y
+        self.params = params
 
     def __call__(self, layout, theta, test):
         model = clone(self.model)
@@ -116,7 +123,13 @@ class _FoldScorer:
         model.coefs_, model.intercepts_ = coefs, intercepts
         model.classes_, model.n_outputs_ = self.model.classes_, layout.layer_sizes[-1]
         model.n_features_in_, model._target_type = layout.layer_sizes[0], self.model._target_type
-        return float(self.scorer(model, self.X[test], self.y[test]))
+        n_samples = self.X.shape[0]
+        params = {
+            name: np.asarray(value)[test]
+            if hasattr(value, "__len__") and len(value) == n_samples else value
+            for name, value in self.params.items()
+        }
+        return float(self.scorer(model, self.X[test], self.y[test], **params))
 
 
 def _cv_constraints():
@@ -180,7 +193,9 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         An integer is a ``KFold`` of that many folds, **shuffled** with
         ``random_state``, so that a file sorted by label still gives
         representative folds. Any scikit-learn splitter, or an iterable of
-        ``(train, test)`` index arrays, is used as given. A fold whose
+        ``(train, test)`` index arrays, is used as given; a splitter's
+        ``groups`` (``GroupKFold``) are passed to :meth:`fit` with metadata
+        routing enabled, or its splits given as the iterable. A fold whose
         held-out rows all have zero ``sample_weight`` scores nothing and is
         left out.
     per_label : bool, default=False
@@ -195,7 +210,9 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
     scoring : str, callable or None, default=None
         ``None`` is the held-out BCE (weighted by ``sample_weight``), per
         label when ``per_label``. A scikit-learn scorer name or callable is
-        applied to each fold model (only with ``per_label=False``).
+        applied to each fold model (only with ``per_label=False``), with the
+        held-out rows' ``sample_weight`` as ``LogisticRegressionCV`` passes
+        it (with metadata routing enabled: when the scorer requests it).
     n_jobs : int or None, default=None
         Folds fitted in parallel by joblib (``-1``: all cores); inside
         ``joblib.parallel_backend("dask")`` they run on a Dask cluster. The
@@ -362,7 +379,7 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         return hasattr(self, "coefs_")
 
     def fit(
-        self, X: Any, y: Any, sample_weight: ArrayLike | None = None
+        self, X: Any, y: Any, sample_weight: ArrayLike | None = None, **params: Any
     ) -> BCEMultiLabelClassifierCV:
         """Choose ``alpha`` by cross-validation, then refit on all of ``X``.
 
@@ -374,6 +391,10 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
             Targets, as for :meth:`BCEMultiLabelClassifier.fit`.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights, used in the fits and the scores.
+        **params : dict
+            Metadata for the splitter (``groups``) and a ``scoring``
+            scorer, routed as they request it. Only with
+            ``sklearn.set_config(enable_metadata_routing=True)``.
 
         Returns
         -------
@@ -383,15 +404,18 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         hidden = _validation.check_hyperparameters(self)
         check_cv_parameters(self)
         _validation.check_y_given(self, y)
+        split_params, score_params = routed_fit_params(self, sample_weight, params,
+                                                      scorer=self.scoring is not None)
         # The checks of the model's fit, once for every fold.
         X, targets, weight, classes, target_type = checked_arrays(self, X, y, sample_weight)
         self.alphas_ = self._candidate_alphas(float(weight.sum()))
-        splits = self._splits(X, y, weight)
+        splits = self._splits(X, y, weight, split_params)
         score = None
         if self.scoring is not None:
             model = BCEMultiLabelClassifier(**self._model_params(hidden))
             model.classes_, model._target_type = classes, target_type
-            score = _FoldScorer(check_scoring(model, self.scoring), model, X, np.asarray(y))
+            score = _FoldScorer(check_scoring(model, self.scoring), model, X, np.asarray(y),
+                                score_params)
         path_options = dict(
             alphas=self.alphas_, activation=self.activation, pos_weight=self.pos_weight,
             label_smoothing=self.label_smoothing, max_iter=self.max_iter,
@@ -450,14 +474,30 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
             )
         return np.unique(np.asarray(self.alphas, dtype=np.float64))[::-1]
 
-    def _splits(self, X, y, weight):
-        """The folds with held-out weight, as a list of ``(train, test)`` index arrays."""
+    def _splitter(self):
+        """The splitter ``cv`` stands for (an integer: a shuffled, seeded ``KFold``)."""
         if isinstance(self.cv, numbers.Integral):
-            splitter = KFold(int(self.cv), shuffle=True, random_state=self.random_state)
-        else:
-            splitter = check_cv(self.cv)
+            return KFold(int(self.cv), shuffle=True, random_state=self.random_state)
+        return check_cv(self.cv)
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Return where :meth:`fit` routes metadata: the splitter and a ``scoring`` scorer.
+
+        Returns
+        -------
+        sklearn.utils.metadata_routing.MetadataRouter
+        """
+        scorer = None
+        if self.scoring is not None:
+            scorer = self.scoring if callable(self.scoring) else get_scorer(self.scoring)
+        return cv_router(self, self._splitter(), scorer)
+
+    def _splits(self, X, y, weight, split_params):
+        """The folds with held-out weight, as a list of ``(train, test)`` index arrays."""
+        splitter = self._splitter()
         # A fold of zero held-out weight has no score (its weighted mean is 0 / 0).
-        splits = [(train, test) for train, test in splitter.split(X, y) if weight[test].sum() > 0]
+        splits = [(train, test) for train, test in splitter.split(X, y, **split_params)
+                  if weight[test].sum() > 0]
         if not splits:
             raise ValueError(
                 "Every fold's held-out rows have zero total sample_weight: no fold "

@@ -24,11 +24,13 @@ from sklearn.model_selection import (
     check_cv,
 )
 from sklearn.utils import _safe_indexing, get_tags, indexable
+from sklearn.utils.metadata_routing import MetadataRouter
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._classifier import BCEMultiLabelClassifier
+from ._routing import cv_router, routed_fit_params
 from ._threshold_search import SCORINGS, choose_thresholds
 from ._validation import (
     Boolean,
@@ -154,7 +156,9 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
         files are) still gives every fold every label. A float in (0, 1): a
         single split holding out that fraction of the samples, shuffled with
         ``random_state``. Otherwise any scikit-learn ``cv``, used as given
-        (pass ``KFold(n)`` for unshuffled folds).
+        (pass ``KFold(n)`` for unshuffled folds); a splitter's ``groups``
+        (``GroupKFold``) are passed to :meth:`fit` with metadata routing
+        enabled, or its splits given as an iterable.
     thresholds : "auto", int or array-like of shape (n_thresholds,), default="auto"
         Candidate thresholds. ``"auto"``: for each label, the midpoints
         between its consecutive distinct out-of-fold probabilities, plus 0,
@@ -285,7 +289,8 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
             thresholds = np.unique(np.asarray(thresholds, dtype=np.float64))
         return self._base_estimator(), thresholds
 
-    def _splits(self, X, y, target_type):
+    def _splitter(self, target_type, y=None):
+        """The splitter ``cv`` stands for (an int or a fraction: shuffled, seeded)."""
         cv = self.cv
         if _is_real(cv) and not _is_int(cv):  # in (0, 1): checked at fit
             splitter_class = StratifiedShuffleSplit if target_type == "binary" else ShuffleSplit
@@ -300,10 +305,19 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
                 )
             else:
                 splitter = check_cv(cv, y, classifier=True)
-        return list(splitter.split(X, y))
+        return splitter
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Return where :meth:`fit` routes metadata: the splitter (``groups``).
+
+        Returns
+        -------
+        sklearn.utils.metadata_routing.MetadataRouter
+        """
+        return cv_router(self, self._splitter("multilabel-indicator"))
 
     def fit(
-        self, X: Any, y: Any, sample_weight: ArrayLike | None = None
+        self, X: Any, y: Any, sample_weight: ArrayLike | None = None, **params: Any
     ) -> PerLabelThresholdClassifier:
         """Choose the thresholds on out-of-fold predictions, then fit the model.
 
@@ -319,6 +333,9 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
             samples where it is known.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to ``estimator.fit``; also weights the scores.
+        **params : dict
+            Metadata for the splitter (``groups``), routed as it requests
+            it. Only with ``sklearn.set_config(enable_metadata_routing=True)``.
 
         Returns
         -------
@@ -326,6 +343,7 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator (``self``).
         """
         base, grid = self._check_params()
+        split_params, _ = routed_fit_params(self, sample_weight, params)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -373,7 +391,7 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
                     f"got {sample_weight.shape}."
                 )
 
-        splits = self._splits(X, observed_y, target_type)
+        splits = list(self._splitter(target_type, observed_y).split(X, observed_y, **split_params))
         if not self.refit and len(splits) != 1:
             raise ValueError(
                 "The 'refit' parameter can be False only with a single split (a float "

@@ -5,13 +5,15 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skbce import BCEMultiLabelClassifier, BCEMultiLabelClassifierCV, bce_score
+from skbce.metrics import make_bce_scorer
 
 ALPHAS = np.logspace(3, -2, 8)
 
@@ -327,6 +329,45 @@ def test_a_scorer_scores_every_fold_model(data):
     np.testing.assert_allclose(scored.scores_, default.scores_, rtol=1e-10, equal_nan=True)
     auc = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds, scoring="roc_auc"), X, Y)
     assert np.nanmax(auc.scores_) <= 1 and auc.alpha_ in auc.alphas_
+
+
+def test_a_scorer_gets_the_held_out_sample_weight(data):
+    X, Y = data
+    weight = np.random.default_rng(1).random(X.shape[0])
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    default = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds), X, Y,
+                    sample_weight=weight)
+    scored = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds, scoring=bce_score), X, Y,
+                   sample_weight=weight)
+    np.testing.assert_allclose(scored.scores_, default.scores_, rtol=1e-10, equal_nan=True)
+    with sklearn.config_context(enable_metadata_routing=True):  # bce_score requests it
+        routed = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=folds, scoring=bce_score),
+                       X, Y, sample_weight=weight)
+        unweighted = quiet(BCEMultiLabelClassifierCV(
+            alphas=ALPHAS, cv=folds, scoring=make_bce_scorer().set_score_request(
+                sample_weight=False)), X, Y, sample_weight=weight)
+    np.testing.assert_allclose(routed.scores_, default.scores_, rtol=1e-10, equal_nan=True)
+    assert np.nanmax(np.abs(unweighted.scores_ - default.scores_)) > 1e-3
+
+
+def test_a_group_splitter_gets_its_groups_through_metadata_routing(data):
+    X, Y = data
+    groups = np.arange(X.shape[0]) % 8
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        BCEMultiLabelClassifierCV(cv=GroupKFold(4)).fit(X, Y, groups=groups)
+    given = quiet(BCEMultiLabelClassifierCV(
+        alphas=ALPHAS, cv=list(GroupKFold(4).split(X, Y, groups))), X, Y)
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS, cv=GroupKFold(4)), X, Y,
+                       groups=groups)
+        # And through a search, which routes the groups to its own splitter and ours.
+        search = GridSearchCV(BCEMultiLabelClassifierCV(alphas=4, cv=GroupKFold(3)),
+                              {"per_label": [False, True]}, cv=GroupKFold(2),
+                              scoring=bce_score)
+        quiet(search, X, Y, groups=groups)
+    np.testing.assert_array_equal(routed.scores_, given.scores_)
+    assert routed.alpha_ == given.alpha_
+    assert np.isfinite(search.best_score_)
 
 
 def test_mlp_path(data):

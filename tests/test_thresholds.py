@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.metrics import (
@@ -15,6 +16,7 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import (
     GridSearchCV,
+    GroupKFold,
     KFold,
     StratifiedKFold,
     cross_val_predict,
@@ -36,6 +38,22 @@ def _imbalanced(n_samples, seed=0, n_features=10, n_labels=4):
     bias = np.linspace(-3.5, -1.0, n_labels)
     logits = 2.0 * X @ W + bias + rng.logistic(size=(n_samples, n_labels))
     return X, (logits > 0).astype(int)
+
+
+def test_a_group_splitter_gets_its_groups_through_metadata_routing():
+    X, Y = _imbalanced(300, seed=2)
+    groups = np.arange(300) % 10
+    base = BCEMultiLabelClassifier(alpha=1.0)
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        PerLabelThresholdClassifier(base, cv=GroupKFold(3)).fit(X, Y, groups=groups)
+    given = PerLabelThresholdClassifier(base, cv=list(GroupKFold(3).split(X, Y, groups)))
+    given.fit(X, Y)
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = PerLabelThresholdClassifier(base, cv=GroupKFold(3)).fit(X, Y, groups=groups)
+    np.testing.assert_array_equal(routed.thresholds_, given.thresholds_)
+    # Other folds choose other thresholds: the groups did decide the folds.
+    shuffled = PerLabelThresholdClassifier(base, cv=3, random_state=0).fit(X, Y)
+    assert not np.array_equal(shuffled.thresholds_, given.thresholds_)
 
 
 def test_thresholds_maximize_out_of_fold_f1():
