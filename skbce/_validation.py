@@ -429,14 +429,22 @@ def check_weight_total(total):
         )
 
 
+# Said where ``y`` may hold each sample's label names, the way tags are often kept.
+_BINARIZER_HINT = (
+    " For a list (or set) of label names per sample, encode y with "
+    "sklearn.preprocessing.MultiLabelBinarizer: one 0/1 column per label."
+)
+
+
 def _unknown_label_type(y, reason="", input_name="y"):
     try:
         kind = type_of_target(y)
     except (ValueError, TypeError):
         kind = "unknown"
+    names = np.asarray(y).dtype.kind in "OUS"  # label names, not numbers
     return ValueError(
         f"Unknown label type: {kind!r}{reason} in {input_name}. BCEMultiLabelClassifier "
-        f"accepts {ACCEPTED_TARGETS}."
+        f"accepts {ACCEPTED_TARGETS}.{_BINARIZER_HINT if names else ''}"
     )
 
 
@@ -520,7 +528,10 @@ def target_array(y, input_name="y"):
     try:
         y = np.asarray(y)
     except ValueError as exc:  # ragged nested lists
-        raise ValueError(f"{input_name} is not a rectangular array: {exc}") from None
+        raise ValueError(
+            f"{input_name} is not a rectangular array: {str(exc).rstrip('.')}."
+            f"{_BINARIZER_HINT}"
+        ) from None
     return _missing_as_nan(y), columns
 
 

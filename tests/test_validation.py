@@ -46,6 +46,12 @@ BAD_FIT_INPUTS = {
     "y is None": (X_GOOD, None, {}, ValueError, "requires y"),
     "ragged X": ([[1.0, 2.0], [3.0]], [0, 1], {}, ValueError, "sequence"),
     "ragged y": (X_GOOD[:2], [[1, 0], [1]], {}, ValueError, "rectangular"),
+    "label names per sample": (
+        X_GOOD[:3], [["rock"], ["jazz", "calm"], ["calm"]], {}, ValueError, "MultiLabelBinarizer",
+    ),
+    "label sets per sample": (
+        X_GOOD[:2], [{"rock"}, {"calm"}], {}, ValueError, "MultiLabelBinarizer",
+    ),
     "string X": ([["a", "b"], ["c", "d"]], [0, 1], {}, ValueError, "could not convert"),
     "mixed object X": (
         np.array([[1.0, "x"], [2.0, "y"]], dtype=object), [0, 1], {}, ValueError,
@@ -54,7 +60,8 @@ BAD_FIT_INPUTS = {
     "dict X": ({"a": 1}, [0, 1], {}, TypeError, "dict"),
     "complex X": (X_GOOD + 1j, Y_GOOD, {}, ValueError, "Complex"),
     "string labels in 2-D y": (
-        X_GOOD[:2], np.array([["a", "b"], ["b", "a"]]), {}, ValueError, "non-numeric",
+        X_GOOD[:2], np.array([["a", "b"], ["b", "a"]]), {}, ValueError,
+        "non-numeric.*MultiLabelBinarizer",
     ),
     "single class in 1-D y": (X_GOOD, np.zeros(20), {}, ValueError, "only one class"),
     "negative sample_weight": (
