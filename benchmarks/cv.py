@@ -19,7 +19,10 @@ For each real set (a set whose files are absent is skipped with a note):
 Data: yeast, emotions and CAL500 are whole files, split 70/30 with
 ``train_test_split(random_state=0)``; scene, medical and delicious are the
 standard Mulan training and test files (labels: the last attributes, named in
-the ``.xml`` file). Features are scaled on the training part
+the ``.xml`` file). Any other Mulan or MEKA set in the data folder runs the
+same way (``--sets enron,bibtex --data-home DIR``): ``name-train.arff`` and
+``name-test.arff`` as its split, else ``name.arff`` split 70/30, its labels
+named by ``name.xml`` or counted in a MEKA header. Features are scaled on the training part
 (``StandardScaler``; ``MaxAbsScaler`` for sparse files, which stay sparse);
 labels constant on the training part are dropped. The strengths are the CV
 estimator's default range (20 values of ``alpha / n`` from 1e2 to 1e-5), the
@@ -65,7 +68,7 @@ from pathlib import Path
 import numpy as np
 
 # A sibling script: run as a script, this file has benchmarks/ on sys.path.
-from run import drop_constant_labels, scale_features, scaled_split
+from run import drop_constant_labels, scale_features, scaled_split, set_layout
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
@@ -142,16 +145,19 @@ SYNTHETIC = {"text": synthetic_text, "dense": synthetic_dense, "rare": synthetic
 def load_set(name, folder=None):
     """Scaled training and test parts of ``name``, labels constant in training dropped.
 
-    Returns ``None`` when the files are absent.
+    ``name`` is any Mulan or MEKA set in ``folder`` (see
+    ``run.scaled_split``); a generated set's name (``SYNTHETIC``) gives that
+    set unless ``folder`` holds real files of that name. Returns ``None``
+    when the files are absent.
     """
-    if name in SYNTHETIC:
+    folder = Path(folder) if folder is not None else _default_data_home()
+    if name in SYNTHETIC and set_layout(folder, name) is None:
         X, Y = SYNTHETIC[name]()
         X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.3,
                                                             random_state=0)
         X_train, X_test = scale_features(X_train, X_test)
         Y_train, Y_test = drop_constant_labels(Y_train, Y_test)
         return X_train, X_test, Y_train, Y_test
-    folder = Path(folder) if folder is not None else _default_data_home()
     data = scaled_split(folder, name)
     if data is None:
         return None
@@ -275,7 +281,10 @@ def print_table(title, header, rows, notes=()):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=",".join(SETS),
-                        help=f"comma-separated, of {', '.join(SETS + EXTRA_SETS)}")
+                        help=f"comma-separated, of {', '.join(SETS + EXTRA_SETS)}, or any "
+                             "Mulan or MEKA set in the data folder (name-train.arff and "
+                             "name-test.arff, or name.arff split 70/30); real files of a "
+                             "generated set's name are read instead of generating it")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--tables", default="shared,per_label",

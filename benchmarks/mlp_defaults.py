@@ -132,7 +132,8 @@ def synthetic_text_split():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", default=list(SETS),
-                        choices=list(SETS + EXTRA_SETS))
+                        help=f"of {', '.join(SETS + EXTRA_SETS)}, or any Mulan or MEKA set "
+                             "in the data folder")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2],
                         help="random_state of the networks (default: 0 1 2)")
     args = parser.parse_args()

@@ -4,7 +4,10 @@ Prints plain-text tables; every ratio compares figures measured in this run:
 
 - ``datasets``: every standard Mulan split in ``shared/datasets`` (scene,
   medical, delicious) and the whole files yeast, emotions, CAL500 (seeded,
-  shuffled 70/30 split), at ``BCEMultiLabelClassifier()``'s defaults against
+  shuffled 70/30 split), or the ``--sets`` given (any Mulan or MEKA set in
+  the data folder: ``name-train.arff`` and ``name-test.arff``, or
+  ``name.arff``, its labels named by ``name.xml`` or a MEKA header), at
+  ``BCEMultiLabelClassifier()``'s defaults against
   ``OneVsRestClassifier(LogisticRegression(tol=1e-5))``, one job and
   ``n_jobs=-1``: fit time, iterations, speed-up, relative objective gap and
   test BCE. ``--datasets`` runs only this table.
@@ -308,53 +311,89 @@ def mulan_label_names(xml_path):
 
 
 def load_standard_split(folder, name):
-    """``(Xtr, Ytr), (Xte, Yte)`` of a Mulan split; the labels are the ``.xml``'s, last.
+    """``(Xtr, Ytr), (Xte, Yte)`` of a train/test split: ``name-train.arff``, ``name-test.arff``.
 
-    The count is passed explicitly: medical's ``@relation`` line says ``-C 45``
-    (labels first) although its labels are its last attributes.
+    With a Mulan ``name.xml``, its labels are the files' last attributes;
+    the count is passed explicitly (medical's ``@relation`` line says ``-C 45``,
+    labels first, although its labels are its last attributes). Without
+    one, ``load_arff`` reads the labels off the files' MEKA headers.
     """
     from skbce.datasets import load_arff
 
-    labels = mulan_label_names(folder / f"{name}.xml")
-    parts = []
+    xml = folder / f"{name}.xml"
+    labels = mulan_label_names(xml) if xml.is_file() else None
+    parts, part_labels = [], []
     for part in ("train", "test"):
-        X, Y, _, names = load_arff(folder / f"{name}-{part}.arff", len(labels),
-                                   labels_first=False)
-        if names != labels:
-            raise ValueError(f"{name}-{part}.arff: its last attributes are not {name}.xml's labels")
+        path = folder / f"{name}-{part}.arff"
+        if labels is None:
+            X, Y, _, names = load_arff(path)
+        else:
+            X, Y, _, names = load_arff(path, len(labels), labels_first=False)
+            if names != labels:
+                raise ValueError(f"{path.name}: its last attributes are not {xml.name}'s labels")
         parts.append((X, Y))
+        part_labels.append(names)
+    if part_labels[0] != part_labels[1]:
+        raise ValueError(f"{name}: the training and test files have other labels")
     return parts
 
 
 def load_whole_file_split(folder, name):
-    """``(Xtr, Ytr), (Xte, Yte)``: a whole file shuffled and split 70/30 with a fixed seed."""
-    from skbce.datasets import load_benchmark
+    """``(Xtr, Ytr), (Xte, Yte)``: a whole file shuffled and split 70/30 with a fixed seed.
 
-    X, Y, _, _ = load_benchmark(name, data_home=folder)
+    yeast, emotions and CAL500 are read as ``load_benchmark`` reads them;
+    any other ``name.arff`` with a Mulan ``name.xml`` beside it or a MEKA
+    header as ``load_arff`` reads it.
+    """
+    from skbce.datasets import _BENCHMARKS, load_arff, load_benchmark
+
+    if name in _BENCHMARKS:
+        X, Y, _, _ = load_benchmark(name, data_home=folder)
+    else:
+        X, Y, _, _ = load_arff(folder / f"{name}.arff")
     Xtr, Xte, Ytr, Yte = train_test_split(X, Y, test_size=0.3, shuffle=True, random_state=0)
     return (Xtr, Ytr), (Xte, Yte)
 
 
+def set_layout(folder, name):
+    """How ``name``'s files lie in ``folder``: ``"split"``, ``"whole"`` or None (absent).
+
+    ``"split"``: ``name-train.arff`` and ``name-test.arff``; ``"whole"``:
+    ``name.arff``.
+
+    A split wins: the standard Mulan splits are what published results use.
+    """
+    if all((folder / f"{name}-{part}.arff").is_file() for part in ("train", "test")):
+        return "split"
+    return "whole" if (folder / f"{name}.arff").is_file() else None
+
+
 def files_missing(folder, name):
-    """Whether a shared set's files are absent from ``folder`` (then a note says so)."""
-    needed = folder / (f"{name}.xml" if name in STANDARD_SPLITS else f"{name}.arff")
-    if needed.is_file():
+    """Whether a set's files are absent from ``folder`` (then a note says so)."""
+    if set_layout(folder, name) is not None:
         return False
-    print(f"note: {name}: {needed} not found; skipped")
+    print(f"note: {name}: neither {folder / name}-train.arff and -test.arff nor "
+          f"{folder / name}.arff found; skipped")
     return True
 
 
-def scaled_split(folder, name):
-    """Scaled ``Xtr, Ytr, Xte, Yte`` of a shared set, labels constant in training dropped.
+def load_split(folder, name):
+    """``(Xtr, Ytr), (Xte, Yte)`` of any set in ``folder`` (see :func:`set_layout`)."""
+    if set_layout(folder, name) == "split":
+        return load_standard_split(folder, name)
+    return load_whole_file_split(folder, name)
 
-    ``name`` is a standard split (its Mulan train/test files) or a whole file
-    (shuffled 70/30 with a fixed seed). Returns ``None``, with a note, when
-    its files are absent.
+
+def scaled_split(folder, name):
+    """Scaled ``Xtr, Ytr, Xte, Yte`` of a set, labels constant in training dropped.
+
+    ``name`` is any Mulan or MEKA set in ``folder``: a train/test split (the
+    standard Mulan files) or a whole file (shuffled 70/30 with a fixed
+    seed). Returns ``None``, with a note, when its files are absent.
     """
     if files_missing(folder, name):
         return None
-    load = load_standard_split if name in STANDARD_SPLITS else load_whole_file_split
-    (Xtr, Ytr), (Xte, Yte) = load(folder, name)
+    (Xtr, Ytr), (Xte, Yte) = load_split(folder, name)
     Xtr, Xte = scale_features(Xtr, Xte)
     Ytr, Yte = drop_constant_labels(Ytr, Yte)
     return Xtr, Ytr, Xte, Yte
@@ -421,21 +460,14 @@ def dataset_row(name, train, test, alpha, tol):
     return row, figures
 
 
-def dataset_splits(folder, quick):
-    """Yield ``(name, train, test)`` for every set found in ``folder``."""
-    for name in (*STANDARD_SPLITS, *REAL_SETS):
+def dataset_splits(folder, quick, names=(*STANDARD_SPLITS, *REAL_SETS)):
+    """Yield ``(name, train, test)`` for every set of ``names`` found in ``folder``."""
+    for name in names:
         if quick and name not in QUICK_SETS:
             continue
-        if name in STANDARD_SPLITS:
-            if not (folder / f"{name}.xml").is_file():
-                print(f"note: {name}: {folder / name}.xml not found; skipped")
-                continue
-            train, test = load_standard_split(folder, name)
-        else:
-            if not (folder / f"{name}.arff").is_file():
-                print(f"note: {name}: {folder / name}.arff not found; skipped")
-                continue
-            train, test = load_whole_file_split(folder, name)
+        if files_missing(folder, name):
+            continue
+        train, test = load_split(folder, name)
         if quick:  # a few rows and labels: checks the table, times nothing
             train, test = [(X[:200], Y[:200, :8]) for X, Y in (train, test)]
         yield name, train, test
@@ -489,7 +521,7 @@ def section_datasets(args):
     tol = 1e-5  # LogisticRegression's, as a user would set it; skbce keeps its default
     rows, figures = [], []
     with joblib_workers(args.quick):
-        for name, train, test in dataset_splits(folder, args.quick):
+        for name, train, test in dataset_splits(folder, args.quick, args.sets.split(",")):
             row, figure = dataset_row(name, train, test, args.alpha, tol)
             rows.append(row)
             figures.append(figure)
@@ -756,6 +788,10 @@ def main(argv=None):
     parser.add_argument("--scaling-iter", type=int, default=10)
     parser.add_argument("--fit-repeats", type=int, default=3,
                         help="fits per size in the scaling section (the fastest counts)")
+    parser.add_argument("--sets", default=",".join((*STANDARD_SPLITS, *REAL_SETS)),
+                        help="comma-separated sets of the data-set table: any Mulan or MEKA "
+                             "set in the data folder, as name-train.arff and name-test.arff "
+                             "or as name.arff (split 70/30)")
     parser.add_argument("--datasets", action="store_true",
                         help="run only the data-set table (same as --sections datasets)")
     args = parser.parse_args(argv)

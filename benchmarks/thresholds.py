@@ -27,6 +27,9 @@ import time
 import warnings
 
 import numpy as np
+
+# A sibling script: run as a script, this file has benchmarks/ on sys.path.
+from run import load_split
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import f1_score, hamming_loss
@@ -49,7 +52,14 @@ SETS = {
 
 
 def load(name, folder):
-    """``X_train, X_test, Y_train, Y_test`` of one set (labels read as in SETS)."""
+    """``X_train, X_test, Y_train, Y_test`` of one set (labels read as in SETS).
+
+    Another name is any Mulan or MEKA set in ``folder``, read as
+    ``run.load_split`` reads it.
+    """
+    if name not in SETS:
+        (X_train, Y_train), (X_test, Y_test) = load_split(folder, name)
+        return X_train, X_test, Y_train, Y_test
     n_labels, labels_first, standard = SETS[name]
     if standard:
         parts = [load_arff(folder / f"{name}-{part}.arff", n_labels, labels_first=labels_first)
@@ -89,7 +99,9 @@ def run(name, folder, scorings=("f1_micro_macro",), hidden_layer_sizes=()):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--sets", nargs="+", default=list(SETS),
+                        help=f"of {', '.join(SETS)}, or any Mulan or MEKA set in the data "
+                             "folder (name-train.arff and name-test.arff, or name.arff)")
     parser.add_argument("--scorings", nargs="*", default=[],
                         help="scorings besides the default f1_micro_macro")
     parser.add_argument("--mlp", action="store_true", help="also an MLP (64,) on scene")

@@ -107,6 +107,54 @@ def _write_emotions_shaped_arff(path, n_rows=80, seed=0):
     path.write_text("\n".join(lines) + "\n")
 
 
+def _write_toy_arff(path, relation, n_rows, n_labels, labels_first, seed=0):
+    # Eight numeric features and n_labels binary labels.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_rows, 8))
+    Y = (X[:, :n_labels] + rng.standard_normal((n_rows, n_labels)) > 0).astype(int)
+    features = [f"@attribute f{j} numeric" for j in range(8)]
+    labels = [f"@attribute tag{k} {{0,1}}" for k in range(n_labels)]
+    rows = [[*map(str, y), *(f"{v:.5f}" for v in x)] if labels_first
+            else [*(f"{v:.5f}" for v in x), *map(str, y)] for x, y in zip(X, Y)]
+    header = [f"@relation '{relation}'", *(labels + features if labels_first
+                                            else features + labels), "@data"]
+    path.write_text("\n".join(header + [",".join(r) for r in rows]) + "\n")
+
+
+def test_benchmarks_read_any_mulan_or_meka_set_in_the_data_folder(tmp_path):
+    # A MEKA whole file (labels first, counted in its header), a Mulan
+    # train/test split (labels last, named in its .xml), and real files named
+    # like a generated set, which are read instead of generating it.
+    _write_toy_arff(tmp_path / "toymeka.arff", "toymeka: -C 3", 100, 3, True)
+    for part, seed in (("train", 1), ("test", 2)):
+        _write_toy_arff(tmp_path / f"toymulan-{part}.arff", "toymulan", 60, 4, False, seed)
+        _write_toy_arff(tmp_path / f"text-{part}.arff", "text: -C -2", 50, 2, False, seed)
+    (tmp_path / "toymulan.xml").write_text(
+        '<labels xmlns="http://mulan.sourceforge.net/labels">'
+        + "".join(f'<label name="tag{k}"></label>' for k in range(4)) + "</labels>")
+    code = (
+        "from pathlib import Path; import numpy as np; import run, cv, thresholds\n"
+        f"folder = Path({str(tmp_path)!r})\n"
+        "assert run.set_layout(folder, 'toymeka') == 'whole'\n"
+        "assert run.set_layout(folder, 'toymulan') == 'split'\n"
+        "assert run.set_layout(folder, 'absent') is None\n"
+        "Xtr, Ytr, Xte, Yte = run.scaled_split(folder, 'toymeka')\n"
+        "assert Xtr.shape == (70, 8) and Xte.shape == (30, 8) and Ytr.shape[1] == 3\n"
+        "Xtr, Ytr, Xte, Yte = run.scaled_split(folder, 'toymulan')\n"
+        "assert Xtr.shape == (60, 8) and Xte.shape == (60, 8) and Ytr.shape[1] == 4\n"
+        "import contextlib, io; note = io.StringIO()\n"
+        "with contextlib.redirect_stdout(note):\n"
+        "    assert run.scaled_split(folder, 'absent') is None\n"
+        "assert 'absent' in note.getvalue() and 'skipped' in note.getvalue()\n"
+        "Xtr, Xte, Ytr, Yte = cv.load_set('text', folder)\n"
+        "assert Xtr.shape == (50, 8) and Ytr.shape[1] == 2\n"
+        "Xtr, Xte, Ytr, Yte = thresholds.load('toymulan', folder)\n"
+        "assert Xtr.shape == (60, 8) and Yte.shape == (60, 4)\n"
+        "print('ok')\n"
+    )
+    _run_in_benchmarks(code)
+
+
 def test_field_measures_match_hand_computed_values():
     # One-error: the top-ranked label of sample 2 is not its own. The
     # multi-output forest's constant labels become scores of 0 (never seen)
