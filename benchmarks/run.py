@@ -302,35 +302,18 @@ DATASET_HEADER = ["set", "n x d x K", "skbce s", "skbce iter", "OvR s", "OvR ite
                   "test BCE skbce", "test BCE OvR", "warned"]
 
 
-def mulan_label_names(xml_path):
-    """The label names listed in a Mulan ``.xml`` label file, in order."""
-    from xml.etree import ElementTree
-
-    root = ElementTree.parse(xml_path).getroot()
-    return [node.get("name") for node in root.iter() if node.tag.endswith("label")]
-
-
 def load_standard_split(folder, name):
     """``(Xtr, Ytr), (Xte, Yte)`` of a train/test split: ``name-train.arff``, ``name-test.arff``.
 
-    With a Mulan ``name.xml``, its labels are the files' last attributes;
-    the count is passed explicitly (medical's ``@relation`` line says ``-C 45``,
-    labels first, although its labels are its last attributes). Without
-    one, ``load_arff`` reads the labels off the files' MEKA headers.
+    The labels are read as ``load_arff`` reads them: named by a Mulan
+    ``name.xml`` beside the files (which wins over a contradicting header,
+    such as medical's ``-C 45``), else counted in a MEKA header.
     """
     from skbce.datasets import load_arff
 
-    xml = folder / f"{name}.xml"
-    labels = mulan_label_names(xml) if xml.is_file() else None
     parts, part_labels = [], []
     for part in ("train", "test"):
-        path = folder / f"{name}-{part}.arff"
-        if labels is None:
-            X, Y, _, names = load_arff(path)
-        else:
-            X, Y, _, names = load_arff(path, len(labels), labels_first=False)
-            if names != labels:
-                raise ValueError(f"{path.name}: its last attributes are not {xml.name}'s labels")
+        X, Y, _, names = load_arff(folder / f"{name}-{part}.arff")
         parts.append((X, Y))
         part_labels.append(names)
     if part_labels[0] != part_labels[1]:

@@ -29,44 +29,31 @@ import warnings
 import numpy as np
 
 # A sibling script: run as a script, this file has benchmarks/ on sys.path.
-from run import load_split
+from run import load_split, set_layout
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import f1_score, hamming_loss
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 
 from skbce import BCEMultiLabelClassifier, PerLabelThresholdClassifier
-from skbce.datasets import _default_data_home, load_arff
+from skbce.datasets import _default_data_home
 
-# name: (number of labels, labels first, standard train/test files)
-SETS = {
-    "scene": (6, False, True),
-    "medical": (45, False, True),
-    "yeast": (14, False, False),
-    "emotions": (6, False, False),
-    "CAL500": (174, True, False),
-    "delicious": (983, False, True),
-}
+SETS = ("scene", "medical", "yeast", "emotions", "CAL500", "delicious")
 
 
 def load(name, folder):
-    """``X_train, X_test, Y_train, Y_test`` of one set (labels read as in SETS).
+    """``X_train, X_test, Y_train, Y_test`` of one set, read as ``run.load_split`` reads it.
 
-    Another name is any Mulan or MEKA set in ``folder``, read as
-    ``run.load_split`` reads it.
+    ``name`` is any Mulan or MEKA set in ``folder``: its train/test files as
+    shipped, or a whole file split 70/30 (``test_size=0.3, random_state=0``).
+    Raises ``FileNotFoundError`` when neither is in ``folder`` (no download).
     """
-    if name not in SETS:
-        (X_train, Y_train), (X_test, Y_test) = load_split(folder, name)
-        return X_train, X_test, Y_train, Y_test
-    n_labels, labels_first, standard = SETS[name]
-    if standard:
-        parts = [load_arff(folder / f"{name}-{part}.arff", n_labels, labels_first=labels_first)
-                 for part in ("train", "test")]
-        return parts[0][0], parts[1][0], parts[0][1], parts[1][1]
-    X, Y, _, _ = load_arff(folder / f"{name}.arff", n_labels, labels_first=labels_first)
-    return train_test_split(X, Y, test_size=0.3, random_state=0)
+    if set_layout(folder, name) is None:
+        raise FileNotFoundError(f"neither {name}-train.arff and -test.arff nor {name}.arff "
+                                f"in {folder}")
+    (X_train, Y_train), (X_test, Y_test) = load_split(folder, name)
+    return X_train, X_test, Y_train, Y_test
 
 
 def scores(Y_true, Y_pred):

@@ -115,7 +115,12 @@ class _FoldScorer:
 
     def __init__(self, scorer, model, X, y, params):
         self.scorer, self.model, self.X, self.y = scorer, model, X, y
-        self.params = params
+        n_samples = X.shape[0]
+        # Which of them to cut to a fold's rows: decided once, not per score.
+        self.per_sample = {name: np.asarray(value) for name, value in params.items()
+                           if hasattr(value, "__len__") and len(value) == n_samples}
+        self.other = {name: value for name, value in params.items()
+                      if name not in self.per_sample}
 
     def __call__(self, layout, theta, test):
         model = clone(self.model)
@@ -123,13 +128,8 @@ class _FoldScorer:
         model.coefs_, model.intercepts_ = coefs, intercepts
         model.classes_, model.n_outputs_ = self.model.classes_, layout.layer_sizes[-1]
         model.n_features_in_, model._target_type = layout.layer_sizes[0], self.model._target_type
-        n_samples = self.X.shape[0]
-        params = {
-            name: np.asarray(value)[test]
-            if hasattr(value, "__len__") and len(value) == n_samples else value
-            for name, value in self.params.items()
-        }
-        return float(self.scorer(model, self.X[test], self.y[test], **params))
+        params = {name: value[test] for name, value in self.per_sample.items()}
+        return float(self.scorer(model, self.X[test], self.y[test], **params, **self.other))
 
 
 def _cv_constraints():
