@@ -169,6 +169,13 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         Weight matrix of each layer, in the dtype of ``X`` (float32 or float64).
     intercepts_ : list of ndarray of shape (n_out,)
         Intercept vector of each layer.
+    coef_ : ndarray of shape (``n_outputs_``, ``n_features_in_``)
+        The linear model's weights, one row per output, as
+        ``LogisticRegression.coef_``: ``coefs_[0].T``. Only for the linear
+        model (``hidden_layer_sizes=()``): with it, ``SelectFromModel`` and
+        ``RFE`` select features.
+    intercept_ : ndarray of shape (``n_outputs_``,)
+        The linear model's intercepts, ``intercepts_[0]``.
     classes_ : ndarray
         For 1-D ``y``, the class labels. For 2-D ``y``, the label names: the
         column names of a ``DataFrame`` ``y``, else ``0, ..., n_labels - 1``;
@@ -476,6 +483,33 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         layout = ParameterLayout((X.shape[1], *(b.shape[0] for b in intercepts)))
         buffers = allocate_activations(layout, X.shape[0], dtype)
         return forward(X, coefs, intercepts, self.activation, buffers)
+
+    def _check_linear(self) -> None:
+        """Raise ``AttributeError`` unless this is a fitted linear model."""
+        check_is_fitted(self)  # NotFittedError is an AttributeError: hasattr is False
+        if len(self.coefs_) != 1:
+            raise AttributeError(
+                "coef_ and intercept_ are the linear model's (hidden_layer_sizes=()); "
+                "a network's weights are coefs_ and intercepts_."
+            )
+
+    @property
+    def coef_(self) -> NDArray[Any]:
+        """The linear model's weights, of shape ``(n_outputs_, n_features_in_)``.
+
+        A view of ``coefs_[0].T``, one row per output as in
+        ``LogisticRegression``; only a fitted linear model has it (``hasattr``
+        is ``False`` for a network), so ``SelectFromModel`` and ``RFE`` work
+        with the linear model and refuse a network.
+        """
+        self._check_linear()
+        return self.coefs_[0].T
+
+    @property
+    def intercept_(self) -> NDArray[Any]:
+        """The linear model's intercepts, of shape ``(n_outputs_,)``: ``intercepts_[0]``."""
+        self._check_linear()
+        return self.intercepts_[0]
 
     def decision_function(self, X: Any) -> NDArray[Any]:
         """Return the logits.

@@ -280,6 +280,10 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         Weight matrix of each layer of the refit model.
     intercepts_ : list of ndarray of shape (n_out,)
         Intercept vector of each layer of the refit model.
+    coef_ : ndarray of shape (``n_outputs_``, ``n_features_in_``)
+        The refit linear model's weights, ``coefs_[0].T`` (linear model only).
+    intercept_ : ndarray of shape (``n_outputs_``,)
+        The refit linear model's intercepts, ``intercepts_[0]``.
     classes_ : ndarray
         The class labels (1-D ``y``) or the label names (2-D ``y``).
     n_outputs_ : int

@@ -76,6 +76,35 @@ def test_target_types_and_output_shapes(multilabel):
     np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba), rtol=1e-10)
 
 
+@pytest.mark.parametrize("kind", ["multilabel", "binary", "multiclass"])
+def test_coef_and_intercept_are_the_linear_models_weights(multilabel, kind):
+    """``coef_`` and ``intercept_`` as ``LogisticRegression``'s: rows are outputs."""
+    X, Y = multilabel
+    y = {"multilabel": Y, "binary": Y[:, 0], "multiclass": Y @ [1, 2, 4, 8] % 5}[kind]
+    clf = BCEMultiLabelClassifier().fit(X.astype(np.float32), y)
+    n_outputs = {"multilabel": 4, "binary": 1, "multiclass": 5}[kind]
+    assert clf.coef_.shape == (n_outputs, X.shape[1])
+    assert clf.intercept_.shape == (n_outputs,)
+    assert clf.coef_.dtype == clf.intercept_.dtype == np.float32
+    np.testing.assert_array_equal(clf.coef_, clf.coefs_[0].T)
+    np.testing.assert_array_equal(clf.intercept_, clf.intercepts_[0])
+    logits = X.astype(np.float32) @ clf.coef_.T + clf.intercept_
+    if kind == "binary":
+        logits = logits[:, 0]
+    np.testing.assert_allclose(clf.decision_function(X.astype(np.float32)), logits, rtol=1e-5,
+                               atol=1e-5)
+
+
+def test_coef_is_absent_before_fit_and_for_a_network(multilabel):
+    X, Y = multilabel
+    assert not hasattr(BCEMultiLabelClassifier(), "coef_")
+    network = fit_quietly(BCEMultiLabelClassifier((4,), max_iter=5, random_state=0), X, Y,
+                          allow_convergence=True)
+    assert not hasattr(network, "coef_") and not hasattr(network, "intercept_")
+    with pytest.raises(AttributeError, match="a network's weights are coefs_"):
+        network.coef_  # noqa: B018
+
+
 def test_soft_targets_are_probabilities():
     """Soft targets: the fitted probabilities approach the target frequency."""
     X = np.repeat(np.eye(3), 200, axis=0)

@@ -7,13 +7,19 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_selection import RFE, SelectFromModel
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skbce import BCEMultiLabelClassifier, bce_score, binary_cross_entropy
+from skbce import (
+    BCEMultiLabelClassifier,
+    BCEMultiLabelClassifierCV,
+    bce_score,
+    binary_cross_entropy,
+)
 
 from .conftest import load_benchmark
 
@@ -62,3 +68,22 @@ def test_yeast_linear_matches_one_vs_rest_logistic_regression(yeast):
     ours_bce = binary_cross_entropy(Y_test, ours.fit(X_train, Y_train).predict_proba(X_test))
     base_bce = binary_cross_entropy(Y_test, baseline.fit(X_train, Y_train).predict_proba(X_test))
     assert abs(ours_bce - base_bce) < 1e-3
+
+
+@pytest.mark.parametrize("make_selector", [
+    lambda: SelectFromModel(BCEMultiLabelClassifier(), max_features=3, threshold=-np.inf),
+    lambda: RFE(BCEMultiLabelClassifier(), n_features_to_select=3),
+    lambda: RFE(BCEMultiLabelClassifierCV(alphas=5, cv=3, random_state=0),
+                n_features_to_select=3),
+])
+def test_feature_selectors_keep_the_features_the_labels_depend_on(make_selector):
+    """SelectFromModel and RFE rank features by the linear model's ``coef_``."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 10))
+    weights = np.zeros((10, 3))
+    weights[[2, 5, 7]] = rng.choice([-3.0, 3.0], size=(3, 3))
+    Y = (X @ weights + rng.logistic(size=(400, 3)) > 0).astype(int)
+    pipeline = Pipeline([("select", make_selector()), ("clf", BCEMultiLabelClassifier())])
+    pipeline.fit(X, Y)
+    np.testing.assert_array_equal(np.flatnonzero(pipeline[0].get_support()), [2, 5, 7])
+    assert pipeline.predict_proba(X).shape == Y.shape
