@@ -77,8 +77,12 @@ class _History:
     def __init__(self, n_params, m, columns=1):
         self.columns = columns
         self.rows = n_params // columns
-        self.s = np.empty((m, self.rows, columns))
-        self.y = np.empty((m, self.rows, columns))
+        # Zeros, not empty: the slots a short solve never fills are exported
+        # with its pairs (pairs()), scaled and iterated over by the next
+        # solve's recursion with rho = 0, and 0 * (NaN or inf left in
+        # uninitialized memory) would be NaN.
+        self.s = np.zeros((m, self.rows, columns))
+        self.y = np.zeros((m, self.rows, columns))
         self.rho = np.zeros((m, columns))
         self.gamma = np.ones(columns)
         self.size = 0

@@ -211,6 +211,29 @@ def test_adopted_pairs_give_the_same_directions():
     assert adopted.size == history.m
 
 
+def test_a_short_solve_carries_no_uninitialized_slots_into_the_next():
+    # A solve of one iteration fills one of the ring's m slots; the next
+    # solve adopts the whole ring and recurses over every slot with rho = 0
+    # for the empty ones. Whatever the allocator left there (NaN here, freed
+    # just before) must not reach the direction: 0 * NaN is NaN.
+    rng = np.random.default_rng(6)
+    for _ in range(20):
+        freed = np.full((5, 4, 3), np.nan)
+        del freed
+        history = _History(12, 5, columns=3)
+        x, step = rng.normal(size=12), rng.normal(size=12)
+        history.add(x + step, x, 2.0 * step, np.zeros(12))
+        s, y, used, newest = history.pairs()
+        assert np.isfinite(s).all() and np.isfinite(y).all()
+        assert used.sum(axis=0).tolist() == [1, 1, 1]
+        gradient = rng.normal(size=12)
+        expected = history.direction(gradient, np.empty(12))
+        adopted = _History(12, 5, columns=3)
+        adopted.adopt(s, y, used, int(newest[0]))
+        np.testing.assert_allclose(adopted.direction(gradient, np.empty(12)), expected,
+                                   rtol=1e-12)
+
+
 def test_pairs_of_a_dropped_column_are_those_it_had_when_it_left():
     rng = np.random.default_rng(5)
     history = _filled_history(rng)
