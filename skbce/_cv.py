@@ -454,7 +454,12 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         ])
         self.alpha_ = self._choose(informative)
         if self.refit:
+            # The refit checks the array the folds used: a DataFrame's column
+            # names, read above, would be lost with it.
+            names = getattr(self, "feature_names_in_", None)
             self._fit(X, y, sample_weight, self.alpha_, shared=shared)
+            if names is not None:
+                self.feature_names_in_ = names
         return self
 
     def _held_out_split(self, rows, hidden):

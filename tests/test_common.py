@@ -1,7 +1,11 @@
 """scikit-learn's estimator checks, all of them, for a linear and an MLP model,
 the per-label threshold meta-estimator and the cross-validated model."""
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    parametrize_with_checks,
+)
 
 from skbce import BCEMultiLabelClassifier, BCEMultiLabelClassifierCV, PerLabelThresholdClassifier
 
@@ -22,13 +26,16 @@ EXPECTED_FAILED = {
 }
 
 
+ESTIMATORS = [
+    BCEMultiLabelClassifier(),
+    BCEMultiLabelClassifier(hidden_layer_sizes=(8,), activation="tanh", random_state=0),
+    PerLabelThresholdClassifier(cv=2, random_state=0),
+    BCEMultiLabelClassifierCV(alphas=5, cv=3),
+]
+
+
 @parametrize_with_checks(
-    [
-        BCEMultiLabelClassifier(),
-        BCEMultiLabelClassifier(hidden_layer_sizes=(8,), activation="tanh", random_state=0),
-        PerLabelThresholdClassifier(cv=2, random_state=0),
-        BCEMultiLabelClassifierCV(alphas=5, cv=3),
-    ],
+    ESTIMATORS,
     expected_failed_checks=lambda estimator: EXPECTED_FAILED.get(type(estimator), {}),
 )
 def test_sklearn_compatible_estimator(estimator, check, monkeypatch):
@@ -36,3 +43,12 @@ def test_sklearn_compatible_estimator(estimator, check, monkeypatch):
     # variable is set; set it so that no check is left out.
     monkeypatch.setenv("SCIPY_ARRAY_API", "1")
     check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_dataframe_column_names_are_kept_and_checked(estimator):
+    # A check scikit-learn runs on its own estimators beside check_estimator:
+    # feature_names_in_ after a fit on a DataFrame, and a warning or an error
+    # when the prediction's columns differ.
+    pytest.importorskip("pandas")
+    check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
