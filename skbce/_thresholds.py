@@ -29,7 +29,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from ._classifier import BCEMultiLabelClassifier
+from ._cv import BCEMultiLabelClassifierCV
 from ._routing import cv_router, routed_fit_params
 from ._threshold_search import SCORINGS, choose_thresholds
 from ._validation import (
@@ -128,7 +128,10 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
     estimator : estimator object, default=None
         A classifier with ``fit`` and ``predict_proba`` (an array of shape
         ``(n_samples, n_labels)`` for a 2-D ``y``, ``(n_samples, 2)`` for a
-        binary ``y``). ``None`` means ``BCEMultiLabelClassifier()``.
+        binary ``y``). ``None`` means
+        ``BCEMultiLabelClassifierCV(random_state=random_state)``: the linear
+        model, its ``alpha`` chosen by cross-validation within each fold and
+        in the refit.
     scoring : {"f1_micro_macro", "f1", "f1_micro", "jaccard", "balanced_accuracy", \
 "accuracy"} or callable, default="f1_micro_macro"
         What the thresholds maximize on the out-of-fold predictions.
@@ -208,8 +211,9 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
 
     See Also
     --------
-    skbce.BCEMultiLabelClassifier : The default estimator; its ``threshold``
-        parameter sets thresholds by hand.
+    skbce.BCEMultiLabelClassifierCV : The default estimator.
+    skbce.BCEMultiLabelClassifier : Its ``threshold`` parameter sets
+        thresholds by hand.
     sklearn.model_selection.TunedThresholdClassifierCV : One threshold for a
         binary problem.
 
@@ -266,7 +270,11 @@ class PerLabelThresholdClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _base_estimator(self):
-        return BCEMultiLabelClassifier() if self.estimator is None else self.estimator
+        if self.estimator is None:
+            # alpha chosen by cross-validation inside each fold: a fixed alpha
+            # is far from the best on real data (user guide, "Choosing alpha").
+            return BCEMultiLabelClassifierCV(random_state=self.random_state)
+        return self.estimator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
