@@ -203,25 +203,27 @@ def _pipeline(estimator, is_sparse, has_missing):
 
 
 def _skbce_model(args, X, y, is_sparse, has_missing):
-    """The skbce model to compare, the warnings of choosing its ``alpha``, and how it was set.
+    """The skbce model to compare, the warnings of choosing its ``alpha``, and how it is set.
 
-    The given ``alpha``; else, for the linear model, the one chosen by
+    The linear model gets the given ``alpha``, else the one chosen by
     :class:`BCEMultiLabelClassifierCV` (timed: its fit is the cost of the
-    choice), and for a network its own choice on held-out rows
-    (``early_stopping="auto"`` raises ``alpha`` from 1 while the held-out
-    BCE improves).
+    choice). A network chooses its own on held-out rows
+    (``early_stopping="auto"`` raises ``alpha`` from the given one, 1 by
+    default, while the held-out BCE improves).
     """
     params = dict(max_iter=args.max_iter, random_state=args.random_state)
-    if args.alpha is not None:
-        model = BCEMultiLabelClassifier(tuple(args.hidden), alpha=args.alpha, **params)
-        return model, [], f"alpha={args.alpha:g}"
     if args.hidden:
-        return BCEMultiLabelClassifier(tuple(args.hidden), **params), [], None
+        alpha = {} if args.alpha is None else {"alpha": args.alpha}
+        model = BCEMultiLabelClassifier(tuple(args.hidden), **alpha, **params)
+        at_least = "" if args.alpha is None else f", at least --alpha {args.alpha:g}"
+        return model, [], f"chosen on held-out rows{at_least}"
+    if args.alpha is not None:
+        return BCEMultiLabelClassifier(alpha=args.alpha, **params), [], "given"
     search = BCEMultiLabelClassifierCV(**params)
     seconds, caught = _timed_fit(_pipeline(search, is_sparse, has_missing), X, y)
-    note = (f"alpha={search.alpha_:.4g} (chosen by 5-fold cross-validation over "
-            f"{len(search.alphas_)} strengths in {seconds:.3f} s)")
-    return BCEMultiLabelClassifier(alpha=search.alpha_, **params), caught, note
+    how = (f"chosen by 5-fold cross-validation over {len(search.alphas_)} strengths "
+           f"in {seconds:.3f} s")
+    return BCEMultiLabelClassifier(alpha=search.alpha_, **params), caught, how
 
 
 def _timed_fit(model, X, Y):
@@ -323,7 +325,7 @@ def _report(source, X_train, X_test, Y_train, names, args, results):
               f"{r['Hamming']:>8.4f} {r['fit s']:>8.3f}")
     print(f"\nskbce fit time / OvR fit time: {ours['fit s'] / base['fit s']:.2f} "
           "(best of up to 5 fits each)")
-    if args.hidden and args.alpha is None:
+    if args.hidden:
         print("  the MLP's time includes choosing its alpha; OvR fits once at that alpha")
 
 
@@ -342,8 +344,7 @@ def _run(args):
     results, caught = {"Y_test": Y_test}, {}
     # One label is a binary problem to both models: fit on a 1-D y, keep P(label).
     y_train = Y_train[:, 0] if Y_train.shape[1] == 1 else Y_train
-    ours, caught["skbce"], alpha_note = _skbce_model(args, X_train, y_train, is_sparse,
-                                                     has_missing)
+    ours, caught["skbce"], how = _skbce_model(args, X_train, y_train, is_sparse, has_missing)
     for name in ("skbce", "OvR(LogReg)"):
         if name == "skbce":
             model = _pipeline(ours, is_sparse, has_missing)
@@ -364,7 +365,7 @@ def _run(args):
             "label BCE": _per_label_bce(Y_test, proba),
             **_f1_scores(Y_test, pred),
         }
-    results["alpha note"] = alpha_note or f"alpha={ours.alpha_:.4g} (chosen on held-out rows)"
+    results["alpha note"] = f"alpha={ours.alpha_:.4g} ({how})"
     _report(source, X_train, X_test, Y_train, names, args, results)
     for note in notes + _fit_notes(caught, Y_train):
         print(f"{PROG}: note: {note}", file=sys.stderr)

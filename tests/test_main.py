@@ -76,7 +76,7 @@ def test_alpha_is_chosen_by_cross_validation_unless_given(tmp_path, capsys):
 
     status, out, err = run([str(path), "--labels", "2", "--alpha", "3"], capsys)
     assert status == 0, err
-    assert "skbce model: linear, alpha=3\n" in out
+    assert "skbce model: linear, alpha=3 (given)\n" in out
 
 
 def test_sparse_features_keep_their_values():
