@@ -112,9 +112,14 @@ class BlockLoss:
     layout : ParameterLayout
     activation : str
         Hidden activation.
+    product_X : sparse matrix, default=None
+        A float32 copy of a sparse float64 ``X`` (the block's ``product_X``):
+        the linear model's two products of :meth:`logits` and
+        :meth:`loss_gradient` are then formed from it, in float32, and the
+        rest in float64.
     """
 
-    def __init__(self, X, A, B, layout, activation):
+    def __init__(self, X, A, B, layout, activation, product_X=None):
         self.X, self.A, self.B = X, A, B
         self._X_transpose = X.T  # a view; for sparse X, built once here (see backward)
         self.layout = layout
@@ -128,14 +133,46 @@ class BlockLoss:
         # The kernel's form of A: a scalar when every element weighs the same.
         self._kernel_A = uniform_coefficient(A)
         self._hessian_cache = (None, None)
+        self._single = None
+        if product_X is not None and layout.n_layers == 1:
+            # float32 operands of the two products, and their transposed matrix.
+            self._single = (product_X, product_X.T,
+                            np.empty((layout.layer_sizes[0], layout.layer_sizes[1]), np.float32),
+                            np.empty(self._grad_logits.shape, np.float32))
 
     def _parameters(self, theta):
         return self.layout.unpack(np.asarray(theta, dtype=self.dtype))
 
+    def _forward(self, coefs, intercepts, output_intercept=True):
+        """The logits into the last activation buffer (without the intercept if not asked)."""
+        if self._single is None:
+            return forward(self.X, coefs, intercepts, self.activation, self._activations,
+                           output_intercept=output_intercept)
+        X, _, coef, _ = self._single
+        np.copyto(coef, coefs[0])
+        raw = self._activations[-1]
+        raw[...] = X @ coef
+        if output_intercept:
+            raw += intercepts[0]
+        return raw
+
+    def _backward(self, coefs, grad_logits, grad_coefs, grad_intercepts):
+        """``dL/dW`` (and hidden layers' ``dL/db``) into the gradient views."""
+        if self._single is None:
+            backward(
+                self.X, coefs, self.activation, self._activations, grad_logits,
+                grad_coefs, grad_intercepts, self._scratch, output_intercept=False,
+                X_transpose=self._X_transpose,
+            )
+            return
+        _, X_transpose, _, delta = self._single
+        np.copyto(delta, grad_logits)
+        grad_coefs[0][...] = X_transpose @ delta
+
     def logits(self, theta):
         """Return the logits at ``theta`` (a scratch buffer: copy to keep it)."""
         coefs, intercepts = self._parameters(theta)
-        return forward(self.X, coefs, intercepts, self.activation, self._activations)
+        return self._forward(coefs, intercepts)
 
     def loss_gradient(self, theta):
         """Return ``L(theta)`` per output (float64) and a fresh float64 gradient."""
@@ -143,17 +180,12 @@ class BlockLoss:
         grad_coefs, grad_intercepts = self.layout.unpack(self._grad)
         # The output intercept is added, and its gradient summed, inside the
         # kernel's cache blocks: two passes over the logits fewer.
-        raw = forward(self.X, coefs, intercepts, self.activation, self._activations,
-                      output_intercept=False)
+        raw = self._forward(coefs, intercepts, output_intercept=False)
         value, grad_logits = loss_gradient(
             raw, self._kernel_A, self.B, self._grad_logits,
             offset=intercepts[-1], offset_gradient=grad_intercepts[-1], per_output=True,
         )
-        backward(
-            self.X, coefs, self.activation, self._activations, grad_logits,
-            grad_coefs, grad_intercepts, self._scratch, output_intercept=False,
-            X_transpose=self._X_transpose,
-        )
+        self._backward(coefs, grad_logits, grad_coefs, grad_intercepts)
         # The solver may keep the array it is given: a fresh float64 one.
         return value, self._grad.astype(np.float64)
 
@@ -242,7 +274,7 @@ def _block_loss(block, layout, activation, outputs=None):
         A, B = block.A, block.B
         if outputs is not None:
             A, B = _output_columns(A, outputs), _output_columns(B, outputs)
-        loss = BlockLoss(block.X, A, B, layout, activation)
+        loss = BlockLoss(block.X, A, B, layout, activation, block.product_X)
         loss.outputs = outputs
         block.cache[key] = loss
     return loss

@@ -46,6 +46,9 @@ class Block:
     cache : dict
         Per-block state a kernel may keep between calls (scratch buffers);
         a backend that rebuilds its blocks for every call starts it empty.
+    product_X : sparse matrix or None
+        A float32 copy of a sparse float64 ``X`` for the linear model's loss
+        products (see :meth:`InMemoryRows.use_single_precision_products`).
     """
 
     X: Any
@@ -55,6 +58,7 @@ class Block:
     B: np.ndarray | None = None
     offset: int = 0
     cache: dict = field(default_factory=dict)
+    product_X: Any = None
 
 
 class Rows(Protocol):
@@ -150,6 +154,23 @@ class InMemoryRows:
         """The same rows with the columns ``features`` (a boolean mask) only; ``X`` is copied."""
         block = self._block
         return InMemoryRows(block.X[:, features], block.targets, block.weight)
+
+    def use_single_precision_products(self):
+        """Form the linear model's loss products in float32; return whether they will be.
+
+        Only a sparse float64 ``X`` gets a float32 copy of its values (its
+        indices are shared): SciPy's sparse products then read half the
+        bytes. The loss, its gradient and the solver stay in float64; the
+        rounding of the products (a relative 6e-8 per term) is far below
+        the loose tolerance of a regularization path's fits, the only
+        callers. Call before the first loss evaluation.
+        """
+        X = self._block.X
+        if not sparse.issparse(X) or X.dtype != np.float64 or X.format not in ("csr", "csc"):
+            return False
+        self._block.product_X = type(X)(
+            (X.data.astype(np.float32), X.indices, X.indptr), shape=X.shape)
+        return True
 
     def fold(self, kernel, *args):
         """Replace the targets and weights by the loss coefficients ``kernel`` returns."""

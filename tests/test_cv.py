@@ -211,6 +211,38 @@ def test_folds_and_refit_share_one_covariance_decomposition(data, monkeypatch):
     assert len(decompositions) == 2  # all the rows, and the fold without the word
 
 
+@pytest.mark.parametrize("stacked", [True, False], ids=["stacked", "apart"])
+def test_path_products_in_single_precision_choose_as_double_ones(data, monkeypatch, stacked):
+    # On large sparse rows the path's fits form their products in float32;
+    # lowered to every size here: each fold's problem gets the float32 copy,
+    # the held-out scores move by the products' rounding only, and the
+    # choices and the float64 refit are the same.
+    from scipy import sparse
+
+    import skbce._path as path
+    from skbce._rows import InMemoryRows
+
+    X, Y = data
+    words = sparse.csr_matrix(np.where(np.abs(X) > 1.0, np.abs(X), 0.0))
+    if not stacked:
+        monkeypatch.setattr(path, "_STACK_WORK", 0)
+    params = dict(alphas=ALPHAS, per_label=True, random_state=0)
+    double = quiet(BCEMultiLabelClassifierCV(**params), words, Y)
+    copies = []
+    use = InMemoryRows.use_single_precision_products
+    monkeypatch.setattr(path, "SINGLE_PRECISION_PRODUCT", 0)
+    monkeypatch.setattr(InMemoryRows, "use_single_precision_products",
+                        lambda rows: copies.append(rows.n_samples) or use(rows))
+    single = quiet(BCEMultiLabelClassifierCV(**params), words, Y)
+    assert len(copies) == (1 if stacked else 5)  # every walked problem, not the refit
+    walked = ~np.isnan(double.scores_)
+    np.testing.assert_array_equal(np.isnan(single.scores_), ~walked)
+    np.testing.assert_allclose(single.scores_[walked], double.scores_[walked], rtol=1e-5)
+    assert not np.array_equal(single.scores_[walked], double.scores_[walked])
+    np.testing.assert_array_equal(single.alpha_, double.alpha_)
+    np.testing.assert_array_equal(single.coefs_[0], double.coefs_[0])
+
+
 def test_integer_alphas_span_a_range_relative_to_the_sample_weight(data):
     X, Y = data
     cv = quiet(BCEMultiLabelClassifierCV(alphas=5), X, Y)

@@ -6,6 +6,8 @@ from scipy import sparse
 
 from skbce._loss import bce_coefficients, loss_gradient, uniform_coefficient
 from skbce._network import ACTIVATIONS, initial_parameters
+from skbce._problem import build_problem
+from skbce._rows import InMemoryRows
 
 from ._helpers import (
     five_point_gradient,
@@ -224,6 +226,36 @@ def test_float32_objective_tracks_float64():
     assert obj32.dtype == np.float32 and g32.dtype == np.float64
     assert v32 == pytest.approx(v64, rel=1e-5)
     assert relative_error(g32, g64) < 1e-4
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_single_precision_products_track_the_double_ones(fmt):
+    # A regularization path's fits on large sparse rows form the two products
+    # from a float32 copy of X; the loss and gradient stay float64 and within
+    # the products' rounding of the exact ones, for the whole problem and a
+    # subset of its outputs alike.
+    rng = np.random.default_rng(7)
+    X, Y = _problem(rng, n_samples=300, n_features=40, n_outputs=5, sparse_x=True)
+    X = X.asformat(fmt)
+    _, theta = _objective(X, Y, alpha=0.3)
+    weight = rng.uniform(0.5, 2, 300)
+    rows = InMemoryRows(X, Y, weight)
+    assert rows.use_single_precision_products()
+    single = build_problem(rows, hidden=(), activation="tanh", alpha=0.3, pos_weight=None,
+                           label_smoothing=0.0).objective
+    exact = build_problem(InMemoryRows(X, Y, weight), hidden=(), activation="tanh", alpha=0.3,
+                          pos_weight=None, label_smoothing=0.0).objective
+    for objective_pair in [(exact, single), (exact.for_outputs(np.array([1, 3])),
+                                              single.for_outputs(np.array([1, 3])))]:
+        whole, low = objective_pair
+        point = theta if whole is exact else theta.reshape(-1, 5)[:, [1, 3]].ravel()
+        (v64, g64), (v32, g32) = whole.loss_gradient(point), low.loss_gradient(point)
+        assert g32.dtype == np.float64
+        assert v32 == pytest.approx(v64, rel=1e-6)
+        assert 1e-12 < relative_error(g32, g64) < 1e-5  # rounded, but only just
+    # Dense, float32 or Dask rows keep their products as they are.
+    assert not InMemoryRows(X.toarray(), Y, weight).use_single_precision_products()
+    assert not InMemoryRows(X.astype(np.float32), Y, weight).use_single_precision_products()
 
 
 @pytest.mark.parametrize("sparse_x", [False, True], ids=["dense", "sparse"])
