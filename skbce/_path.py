@@ -43,7 +43,7 @@ from ._preconditioner import (
 from ._problem import build_problem
 from ._rows import InMemoryRows
 from ._solver import carries_pairs, covariance_basis, solve
-from ._threads import solve_blas_threads
+from ._threads import SMALL_PRODUCT, solve_blas_threads
 
 # The fits along the path stop at this multiple of the refit's tolerance.
 # A network's at ten times it: a looser stop may land in another basin. The
@@ -288,8 +288,10 @@ def _held_out_scorer(X, targets, weight, test, layout, activation, dtype, varyin
 # 4,140 x 1,836 with 159 labels: 5.4 ms against 9.9 ms, casts included).
 # The path's fits stop at a loose tolerance (LINEAR_PATH_TOL_FACTOR) that
 # the products' rounding does not reach; the held-out scores and the refit
-# are in float64. Below it the casts cost about what the products save.
-SINGLE_PRECISION_PRODUCT = 2**24
+# are in float64. Below it (a product of about a millisecond, the size below
+# which a solve runs on one BLAS thread) the casts cost about what the
+# products save.
+SINGLE_PRECISION_PRODUCT = SMALL_PRODUCT
 
 # The folds share the covariance basis of all the rows only when building
 # it costs at least this many iterations of a fold's solver: a fold's own
