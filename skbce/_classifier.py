@@ -323,10 +323,16 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         BCEMultiLabelClassifier
             The fitted estimator (``self``).
         """
-        return self._fit(X, y, sample_weight, self.alpha, choose_alpha=True)
+        hidden = _validation.check_hyperparameters(self)
+        _validation.check_y_given(self, y)
+        data = training_data(self, X, y, sample_weight)
+        return self._fit(data, hidden, self.alpha, choose_alpha=True)
 
-    def _fit(self, X, y, sample_weight, alpha, choose_alpha=False, shared=None):
-        """Fit with the penalty ``alpha`` (a float or one per label): the work of :meth:`fit`.
+    def _fit(self, data, hidden, alpha, choose_alpha=False, shared=None):
+        """Fit checked ``data`` (:class:`TrainingData`) with the penalty ``alpha``.
+
+        The work of :meth:`fit` after the checks: ``hidden`` are the checked
+        hidden layer sizes, ``alpha`` a float or one per label.
 
         With ``choose_alpha`` and ``early_stopping="auto"``, a network's
         held-out rows choose a strength of at least ``alpha``
@@ -336,10 +342,7 @@ class BCEMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         the covariance basis of these rows, computed already: used when all
         of them are fitted.
         """
-        hidden = _validation.check_hyperparameters(self)
-        _validation.check_y_given(self, y)
         previous = self._previous_solution() if self.warm_start else None
-        data = training_data(self, X, y, sample_weight)
         alpha = _validation.check_alpha(alpha, data.rows.n_outputs)
         rows, held_out = self._held_out_split(data.rows, hidden)
         varying = None

@@ -31,7 +31,7 @@ from ._path import (
     stacking_factor,
 )
 from ._routing import cv_router, routed_fit_params
-from ._rows import checked_arrays
+from ._rows import InMemoryRows, TrainingData, checked_arrays
 
 # An integer ``alphas`` spans these per-sample strengths ``alpha / sum(w)``,
 # from a model that predicts the label frequencies to an almost
@@ -454,12 +454,9 @@ class BCEMultiLabelClassifierCV(BCEMultiLabelClassifier):
         ])
         self.alpha_ = self._choose(informative)
         if self.refit:
-            # The refit checks the array the folds used: a DataFrame's column
-            # names, read above, would be lost with it.
-            names = getattr(self, "feature_names_in_", None)
-            self._fit(X, y, sample_weight, self.alpha_, shared=shared)
-            if names is not None:
-                self.feature_names_in_ = names
+            # The rows the folds were cut from, checked once above.
+            data = TrainingData(InMemoryRows(X, targets, weight), classes, target_type)
+            self._fit(data, hidden, self.alpha_, shared=shared)
         return self
 
     def _held_out_split(self, rows, hidden):
