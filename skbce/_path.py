@@ -375,14 +375,14 @@ def _walk_problem(rows, hidden, activation, pos_weight, label_smoothing, solver,
         # The weights of constant features are zero: the solve and the
         # held-out logits leave those columns out.
         rows, _, varying = drop_constant_features(rows)
-        if (walked and solver == "lbfgs" and rows.stored_values is not None
-                and rows.stored_values * rows.n_outputs >= SINGLE_PRECISION_PRODUCT):
-            rows.use_single_precision_products()
     problem = build_problem(
         rows, hidden=hidden, activation=activation, alpha=1.0, pos_weight=pos_weight,
         label_smoothing=label_smoothing,
     )
     objective = problem.objective
+    if (walked and not hidden and solver == "lbfgs"
+            and objective.largest_product >= SINGLE_PRECISION_PRODUCT):
+        rows.use_single_precision_products()
     layout = objective.layout
     theta = initial_parameters(
         layout, activation, check_random_state(random_state), objective.dtype

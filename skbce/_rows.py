@@ -163,13 +163,16 @@ class InMemoryRows:
         bytes. The loss, its gradient and the solver stay in float64; the
         rounding of the products (a relative 6e-8 per term) is far below
         the loose tolerance of a regularization path's fits, the only
-        callers. Call before the first loss evaluation.
+        callers. Losses the kernels built already are dropped, so every
+        evaluation from now on takes the copy.
         """
-        X = self._block.X
+        block = self._block
+        X = block.X
         if not sparse.issparse(X) or X.dtype != np.float64 or X.format not in ("csr", "csc"):
             return False
-        self._block.product_X = type(X)(
-            (X.data.astype(np.float32), X.indices, X.indptr), shape=X.shape)
+        block.product_X = type(X)((X.data.astype(np.float32), X.indices, X.indptr),
+                                  shape=X.shape)
+        block.cache.clear()
         return True
 
     def fold(self, kernel, *args):
