@@ -250,6 +250,23 @@ def _timed_fit(model, X, Y):
     return best, caught
 
 
+def _evaluate(model, X_train, y_train, X_test, Y_test):
+    """Fit ``model`` (timed); return its test metrics and the warnings of its first fit."""
+    seconds, caught = _timed_fit(model, X_train, y_train)
+    proba = np.asarray(model.predict_proba(X_test))
+    if y_train.ndim == 1:
+        proba = proba[:, -1:]
+    pred = np.asarray(model.predict(X_test)).reshape(Y_test.shape)
+    results = {
+        "fit s": seconds,
+        "BCE": binary_cross_entropy(Y_test, proba),
+        "Hamming": float(np.mean(Y_test != pred)),
+        "label BCE": _per_label_bce(Y_test, proba),
+        **_f1_scores(Y_test, pred),
+    }
+    return results, caught
+
+
 def _fit_notes(caught_by_model, Y_train):
     """One line for non-convergence over both models, one per other distinct warning."""
     notes, stalled = [], []
@@ -341,30 +358,17 @@ def _run(args):
     if has_missing:
         notes.append("some feature values are missing ('?'): each is replaced by its "
                      "column's training mean")
-    results, caught = {"Y_test": Y_test}, {}
     # One label is a binary problem to both models: fit on a 1-D y, keep P(label).
     y_train = Y_train[:, 0] if Y_train.shape[1] == 1 else Y_train
-    ours, caught["skbce"], how = _skbce_model(args, X_train, y_train, is_sparse, has_missing)
-    for name in ("skbce", "OvR(LogReg)"):
-        if name == "skbce":
-            model = _pipeline(ours, is_sparse, has_missing)
-        else:
-            # The baseline at the strength the skbce model was fitted with.
-            baseline = OneVsRestClassifier(LogisticRegression(C=1 / ours.alpha_, max_iter=1000))
-            model = _pipeline(baseline, is_sparse, has_missing)
-        seconds, fit_caught = _timed_fit(model, X_train, y_train)
-        caught[name] = caught.get(name, []) + fit_caught
-        proba = np.asarray(model.predict_proba(X_test))
-        if y_train.ndim == 1:
-            proba = proba[:, -1:]
-        pred = np.asarray(model.predict(X_test)).reshape(Y_test.shape)
-        results[name] = {
-            "fit s": seconds,
-            "BCE": binary_cross_entropy(Y_test, proba),
-            "Hamming": float(np.mean(Y_test != pred)),
-            "label BCE": _per_label_bce(Y_test, proba),
-            **_f1_scores(Y_test, pred),
-        }
+    ours, choice_caught, how = _skbce_model(args, X_train, y_train, is_sparse, has_missing)
+    results, caught = {"Y_test": Y_test}, {}
+    results["skbce"], caught["skbce"] = _evaluate(
+        _pipeline(ours, is_sparse, has_missing), X_train, y_train, X_test, Y_test)
+    caught["skbce"] = choice_caught + caught["skbce"]
+    # The baseline at the strength the skbce model was fitted with.
+    baseline = OneVsRestClassifier(LogisticRegression(C=1 / ours.alpha_, max_iter=1000))
+    results["OvR(LogReg)"], caught["OvR(LogReg)"] = _evaluate(
+        _pipeline(baseline, is_sparse, has_missing), X_train, y_train, X_test, Y_test)
     results["alpha note"] = f"alpha={ours.alpha_:.4g} ({how})"
     _report(source, X_train, X_test, Y_train, names, args, results)
     for note in notes + _fit_notes(caught, Y_train):
