@@ -2,8 +2,8 @@
 
 One fold's training rows are checked, folded into the loss coefficients and
 (for the linear model) decomposed once; the penalty is then walked from
-strong to weak, each fit of the linear model starting from the previous
-solution continued along the last secant in ``log(alpha)`` (a network's
+strong to weak, each fit of the linear model starting from the last
+solutions continued in ``log(alpha)`` (:func:`continued_start`; a network's
 from its random start: a strong penalty shrinks a network to zero weights, a
 saddle point no weaker penalty leaves). The fits stop at a loose
 tolerance (:data:`LINEAR_PATH_TOL_FACTOR`): the held-out scores only have
@@ -86,6 +86,56 @@ NETWORK_TURN_SPAN = 12.0
 # (a margin would walk a fold whose best barely beats its first, as one of
 # CAL500's does, to the weakest strength).
 NETWORK_IMPROVEMENT = 3e-3
+
+
+# The linear model's solution is smooth in log(alpha): each fit of the walk
+# starts from the last solutions continued to its strength. Along a grid of
+# equal steps in log(alpha), each label's column continues along the
+# parabola through its last three solutions where that parabola, drawn
+# through the three before, would have predicted the last solution better
+# than the line through the two before it (else along the secant): the
+# parabola follows a label's weights while the data takes over from the
+# penalty, the secant where they settle (each step a fraction of the one
+# before, where a parabola overshoots: a dense 30,734-row set's weakest
+# strengths, where the parabola alone took 12% more loss work). Loss work
+# of the CV fit at the defaults against the secant alone: emotions and
+# text 0.85-0.86, CAL500 0.87, bibtex-shaped 0.89, medical 0.95-0.96,
+# scene 0.96, rare 0.97, delicious 0.99 (983 labels, and per label its 50
+# most frequent), yeast and dense 0.98-1.00; every one-alpha choice the
+# same, per label the test BCE within 2e-5 but on medical (+4e-4 for the
+# default folds, +1e-5 over eight fold seeds: near-tied weak strengths).
+CONTINUATION_POINTS = 4
+
+
+def _column_norms(values, n_columns):
+    columns = values.reshape(-1, n_columns)
+    return np.einsum("ij,ij->j", columns, columns)
+
+
+def continued_start(solutions, log_alphas, n_columns):
+    """The next fit's start from the walk's last ``solutions`` (oldest first).
+
+    ``log_alphas`` are the solutions' log strengths followed by the next
+    fit's; ``n_columns`` the problem's outputs. The last secant, continued
+    at most one step of its own length; per column the parabola through the
+    last three solutions instead where it backtests better (see
+    :data:`CONTINUATION_POINTS`), when the last four steps are equal.
+    """
+    theta, previous = solutions[-1], solutions[-2]
+    step = (log_alphas[-2] - log_alphas[-1]) / (log_alphas[-3] - log_alphas[-2])
+    start = theta + min(step, 1.0) * (theta - previous)
+    steps = np.diff(log_alphas)
+    if len(solutions) < CONTINUATION_POINTS or not np.allclose(steps, steps[0], rtol=1e-6,
+                                                               atol=0.0):
+        return start
+    first, second, third, last = solutions[-4:]
+    # Each rule's miss on the last solution, from the solutions before it.
+    secant_miss = _column_norms(last - 2 * third + second, n_columns)
+    parabola_miss = _column_norms(last - 3 * third + 3 * second - first, n_columns)
+    parabola = 3 * last - 3 * third + second
+    better = parabola_miss < secant_miss
+    return np.where(better, parabola.reshape(-1, n_columns),
+                    start.reshape(-1, n_columns)).ravel()
 
 
 def path_tolerance(hidden, tol):
@@ -225,25 +275,24 @@ class _Walk:
         n_iter = [np.zeros(len(alphas), dtype=int) for _ in range(n_folds)]
         last = np.zeros(n_folds, dtype=int)  # each fold's last strength
         walking = np.ones(n_folds, dtype=bool)
-        previous, result = None, None
+        solutions, result = [], None  # the last CONTINUATION_POINTS solutions
         initial = theta
         for i, alpha in enumerate(alphas):
             last[walking] = i
             # A network starts each strength afresh: a strong penalty shrinks
             # it to zero weights, a saddle no weaker penalty leaves.
             start = theta if continues else initial
-            if previous is not None and continues and alpha > 0:
-                # The linear model's solution is smooth in log(alpha): the next
-                # one is close to the last secant's continuation.
-                step = np.log(alphas[i - 1] / alpha) / np.log(alphas[i - 2] / alphas[i - 1])
-                start = theta + min(step, 1.0) * (theta - previous)
+            if len(solutions) >= 2 and continues and alpha > 0:
+                start = continued_start(solutions, np.log(alphas[i - len(solutions):i + 1]),
+                                        self.n_columns)
                 if not walking.all():  # a stopped fold stays where it is
                     start = self._assemble([self._block(start if walking[f] else theta, f)
                                             for f in range(n_folds)])
             # The outputs the last solution still solves at this strength keep it.
             result = self.fit(alphas[last], start, tol, i == 0 or not continues, result)
-            previous = theta if i > 0 else None
             theta = result.theta
+            if continues:
+                solutions = [*solutions[1 - CONTINUATION_POINTS:], theta]
             for f in np.flatnonzero(walking):
                 block = self._block(theta, f)
                 scores[f][i] = self.folds[f][1](block)
