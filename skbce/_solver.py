@@ -466,11 +466,14 @@ def covariance_basis(objective, solver="lbfgs", judged_as=None, shared=None):
     joint problem's many outputs would make a ``d x d`` map look cheap, but
     each evaluation applies it to all of them).
 
-    ``shared`` is a :class:`FeatureBasis` of other rows with the same
-    features (all the training rows, for a CV fold's): returned instead of
-    decomposing these rows' covariance when the full covariance map is the
-    choice. The map only conditions the solver; the fold's objective stays
-    its own.
+    ``shared`` is this function's answer for other rows with the same
+    features (all the training rows, for a CV fold's: see
+    :func:`skbce._path.shared_basis`): a :class:`FeatureBasis` is returned
+    instead of decomposing these rows' covariance when the full covariance
+    map is the choice; :class:`LeadingDirections` (checked against these
+    rows' noise level) or ``DIAGONAL_MAP`` instead of searching these rows'
+    correlation when the low-rank map is. The map only conditions the
+    solver; the fold's objective stays its own.
     """
     layout = objective.layout
     if not _mapped_linear(objective, solver):
@@ -485,12 +488,16 @@ def covariance_basis(objective, solver="lbfgs", judged_as=None, shared=None):
         rank = low_rank_size(n, d, stored)
         if not rank:
             return DIAGONAL_MAP
-        directions = leading_directions(objective.correlation_operator(stride), d, rank)
+        if isinstance(shared, str):
+            return shared
+        directions = shared
+        if not isinstance(shared, LeadingDirections):
+            directions = leading_directions(objective.correlation_operator(stride), d, rank)
         sampled = -(-objective.n_samples // stride)
         if not correlated(directions.eigenvalues, sampled, d):
             return DIAGONAL_MAP
         return directions
-    if shared is not None:
+    if isinstance(shared, FeatureBasis):
         return shared
     mean, covariance = objective.feature_covariance(stride)
     # The sampled rows may miss a rare value: the moments of all rows see it.

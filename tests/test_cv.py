@@ -250,6 +250,43 @@ def test_each_label_continues_along_the_curve_that_predicted_its_last_solution()
 
 
 @pytest.mark.parametrize("stacked", [True, False], ids=["stacked", "apart"])
+def test_folds_and_refit_share_the_low_rank_maps_directions(monkeypatch, stacked):
+    # More features than the covariance map takes, correlated by three
+    # factors: every solve whitens the correlation's leading directions, and
+    # one search of all the training rows serves every fold and the refit,
+    # whose model is the one a plain fit at alpha_ gives. On independent
+    # features the shared verdict is the diagonal map, also found once.
+    import skbce._path as path
+    import skbce._solver as solver
+
+    if not stacked:
+        monkeypatch.setattr(path, "_STACK_WORK", 0)
+    rng = np.random.default_rng(7)
+    latent = rng.normal(size=(1500, 3))
+    noise = rng.normal(size=(1500, 1100))
+    X = latent @ rng.normal(size=(3, 1100)) + noise
+    Y = (latent[:, :2] + rng.normal(size=(1500, 2)) > 0).astype(int)
+    searches, maps = [], []
+    find, build = solver.leading_directions, solver.low_rank_jacobi_map
+    monkeypatch.setattr(solver, "leading_directions",
+                        lambda *args: searches.append(1) or find(*args))
+    monkeypatch.setattr(solver, "low_rank_jacobi_map",
+                        lambda *args: maps.append(1) or build(*args))
+    cv = quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS), X, Y)
+    assert len(searches) == 1
+    assert len(maps) > len(ALPHAS)  # the folds' solves and the refit's
+    plain = BCEMultiLabelClassifier(alpha=cv.alpha_).fit(X, Y)
+    assert len(searches) == 2
+    for shared, own in zip([*cv.coefs_, *cv.intercepts_], [*plain.coefs_, *plain.intercepts_]):
+        np.testing.assert_array_equal(shared, own)
+
+    searches.clear(), maps.clear()
+    quiet(BCEMultiLabelClassifierCV(alphas=ALPHAS), noise, Y)
+    assert len(searches) == 1
+    assert not maps
+
+
+@pytest.mark.parametrize("stacked", [True, False], ids=["stacked", "apart"])
 def test_path_products_in_single_precision_choose_as_double_ones(data, monkeypatch, stacked):
     # On large sparse rows the path's fits form their products in float32;
     # lowered to every size here: each fold's problem gets the float32 copy,
