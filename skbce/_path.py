@@ -125,19 +125,26 @@ def continued_start(solutions, log_alphas, n_columns):
     """
     theta, previous = solutions[-1], solutions[-2]
     step = (log_alphas[-2] - log_alphas[-1]) / (log_alphas[-3] - log_alphas[-2])
-    start = theta + min(step, 1.0) * (theta - previous)
     steps = np.diff(log_alphas)
     if len(solutions) < CONTINUATION_POINTS or not np.allclose(steps, steps[0], rtol=1e-6,
                                                                atol=0.0):
-        return start
-    first, second, third, last = solutions[-4:]
-    # Each rule's miss on the last solution, from the solutions before it.
-    secant_miss = _column_norms(last - 2 * third + second, n_columns)
-    parabola_miss = _column_norms(last - 3 * third + 3 * second - first, n_columns)
-    parabola = 3 * last - 3 * third + second
-    better = parabola_miss < secant_miss
-    return np.where(better, parabola.reshape(-1, n_columns),
-                    start.reshape(-1, n_columns)).ravel()
+        return theta + min(step, 1.0) * (theta - previous)
+    # In place, three parameter-sized buffers (a path's start is as large
+    # as the model).
+    first, second = solutions[-4], solutions[-3]
+    start = np.subtract(theta, previous)
+    secant_miss = np.subtract(start, previous)
+    secant_miss += second  # last - 2 third + second
+    change = np.subtract(previous, second)
+    change -= second
+    change += first  # the secant's miss one step earlier
+    np.subtract(secant_miss, change, out=change)  # the parabola's miss
+    better = _column_norms(change, n_columns) < _column_norms(secant_miss, n_columns)
+    start += theta  # the secant
+    # The parabola is the secant plus the secant's miss.
+    secant_miss.reshape(-1, n_columns)[:, ~better] = 0.0
+    start += secant_miss
+    return start
 
 
 def path_tolerance(hidden, tol):
