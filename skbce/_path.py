@@ -321,10 +321,15 @@ def _held_out_scorer(X, targets, weight, test, layout, activation, dtype, varyin
                      score):
     """``theta -> score`` of a fold's held-out rows ``test`` (higher is better).
 
-    ``theta`` is over the ``varying`` features (all when ``None``).
+    ``theta`` is over the ``varying`` features (all when ``None``). The
+    default score's logits are formed in ``dtype``: float32 where the
+    fold's training products are (:data:`SINGLE_PRECISION_PRODUCT`), its
+    held-out rows cast once; the loss of the logits is summed in float64.
     """
     n_features = X.shape[1]
     X_test = X[test] if varying is None else X[test][:, varying]
+    if score is None and X_test.dtype != dtype:
+        X_test = X_test.astype(dtype)
     targets_test, weight_test = targets[test], weight[test]
 
     def held_out_score(theta):
@@ -345,8 +350,9 @@ def _held_out_scorer(X, targets, weight, test, layout, activation, dtype, varyin
 # SciPy's float32 products take 0.55 times as long (a bibtex-shaped fold,
 # 4,140 x 1,836 with 159 labels: 5.4 ms against 9.9 ms, casts included).
 # The path's fits stop at a loose tolerance (LINEAR_PATH_TOL_FACTOR) that
-# the products' rounding does not reach; the held-out scores and the refit
-# are in float64. Below it (a product of about a millisecond, the size below
+# the products' rounding does not reach. The held-out logits are formed in
+# float32 too (their BCE summed in float64: it moves by about 1e-8, the
+# path's fits by 1e-4); the refit is in float64. Below it (a product of about a millisecond, the size below
 # which a solve runs on one BLAS thread) the casts cost about what the
 # products save.
 SINGLE_PRECISION_PRODUCT = SMALL_PRODUCT
@@ -553,7 +559,7 @@ def fold_path(
     objective = problem.objective
     layout = objective.layout
     n_outputs = rows.n_outputs
-    scorer = _held_out_scorer(X, targets, weight, test, layout, activation, objective.dtype,
+    scorer = _held_out_scorer(X, targets, weight, test, layout, activation, rows.product_dtype,
                               varying, per_label, score)
     fit = _fitter(objective, objective.penalty.output_strength, n_outputs, solver=solver,
                   max_iter=max_iter, max_fun=max_fun, hidden=hidden, basis=basis,
@@ -659,8 +665,8 @@ def stacked_fold_paths(
     fold_layout = ParameterLayout((rows.n_features, n_outputs))
     folds = [
         (slice(f * n_outputs, (f + 1) * n_outputs),
-         _held_out_scorer(X, targets, weight, test, fold_layout, activation, objective.dtype,
-                          varying, per_label, score))
+         _held_out_scorer(X, targets, weight, test, fold_layout, activation,
+                          rows.product_dtype, varying, per_label, score))
         for f, (_, test) in enumerate(splits)
     ]
     # Whether to carry pairs, as one fold would (the joint problem's rows

@@ -155,6 +155,11 @@ class InMemoryRows:
         block = self._block
         return InMemoryRows(block.X[:, features], block.targets, block.weight)
 
+    @property
+    def product_dtype(self):
+        """The dtype the linear model's loss products are formed in (see below)."""
+        return np.float32 if self._block.product_X is not None else self.dtype
+
     def use_single_precision_products(self):
         """Form the linear model's loss products in float32; return whether they will be.
 

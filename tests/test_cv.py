@@ -288,10 +288,10 @@ def test_folds_and_refit_share_the_low_rank_maps_directions(monkeypatch, stacked
 
 @pytest.mark.parametrize("stacked", [True, False], ids=["stacked", "apart"])
 def test_path_products_in_single_precision_choose_as_double_ones(data, monkeypatch, stacked):
-    # On large sparse rows the path's fits form their products in float32;
-    # lowered to every size here: each fold's problem gets the float32 copy,
-    # the held-out scores move by the products' rounding only, and the
-    # choices and the float64 refit are the same.
+    # On large sparse rows the path's fits and held-out logits form their
+    # products in float32; lowered to every size here: each fold's problem
+    # gets the float32 copy, the held-out scores move by the products'
+    # rounding only, and the choices and the float64 refit are the same.
     from scipy import sparse
 
     import skbce._path as path
@@ -302,14 +302,21 @@ def test_path_products_in_single_precision_choose_as_double_ones(data, monkeypat
     if not stacked:
         monkeypatch.setattr(path, "_STACK_WORK", 0)
     params = dict(alphas=ALPHAS, per_label=True, random_state=0)
+    held_out = []  # the dtype of each held-out forward pass
+    logits = path.fold_logits
+    monkeypatch.setattr(path, "fold_logits",
+                        lambda X, *args: held_out.append(X.dtype) or logits(X, *args))
     double = quiet(BCEMultiLabelClassifierCV(**params), words, Y)
+    assert set(held_out) == {np.dtype(np.float64)}
     copies = []
+    held_out.clear()
     use = InMemoryRows.use_single_precision_products
     monkeypatch.setattr(path, "SINGLE_PRECISION_PRODUCT", 0)
     monkeypatch.setattr(InMemoryRows, "use_single_precision_products",
                         lambda rows: copies.append(rows.n_samples) or use(rows))
     single = quiet(BCEMultiLabelClassifierCV(**params), words, Y)
     assert len(copies) == (1 if stacked else 5)  # every walked problem, not the refit
+    assert set(held_out) == {np.dtype(np.float32)}  # and its held-out logits
     walked = ~np.isnan(double.scores_)
     np.testing.assert_array_equal(np.isnan(single.scores_), ~walked)
     np.testing.assert_allclose(single.scores_[walked], double.scores_[walked], rtol=1e-5)
