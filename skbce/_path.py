@@ -352,10 +352,44 @@ def _held_out_scorer(X, targets, weight, test, layout, activation, dtype, varyin
 # The path's fits stop at a loose tolerance (LINEAR_PATH_TOL_FACTOR) that
 # the products' rounding does not reach. The held-out logits are formed in
 # float32 too (their BCE summed in float64: it moves by about 1e-8, the
-# path's fits by 1e-4); the refit is in float64. Below it (a product of about a millisecond, the size below
-# which a solve runs on one BLAS thread) the casts cost about what the
-# products save.
+# path's fits by 1e-4); the refit is in float64. Below it (a product of
+# about a millisecond, the size below which a solve runs on one BLAS
+# thread) the casts cost about what the products save.
 SINGLE_PRECISION_PRODUCT = SMALL_PRODUCT
+
+# A linear model's fold walks its path in float32 altogether (rows, targets,
+# loss kernel, products: the code path of float32 features) when its products
+# have at least this many multiply-adds (stored values of X times labels)
+# and its fits' tolerance is at least SINGLE_PRECISION_PATH_TOL. Against the
+# float64 path (only the large products in float32 above), CV fit time at
+# the defaults, per label and one alpha: delicious's 50 most frequent labels
+# (9.6e6) 0.77 and 0.87, rare (8.8e6) 0.72 and 0.67, bibtex-shaped (3.9e7)
+# 0.88 and 1.10 (its products were in float32 already), dense (3.0e8: its
+# BLAS products too) 0.57 and 0.55; every alpha the same but 1% of
+# bibtex's labels (test BCE +4e-6), 3% of rare's (-3e-6) and 6% of dense's
+# (+6e-6). Smaller problems stay in float64: their fits are mostly fixed
+# costs, and on medical (1.3e5) the float32 path took 1.4 times as long and
+# moved 16% of the labels (benchmarks/README.md).
+SINGLE_PRECISION_PATH = 2**23
+
+# Float32 fits stop, their line search finding no decrease, at a largest
+# test-gradient entry of 2e-6 to 2e-5 (delicious's 50 labels, the
+# bibtex-shaped set and medical at alpha / n of 0.1 and 1e-3): a fold's fits
+# run in float32 only to a tolerance at least 25 times that (the default
+# tol's path tolerance is 9e-4).
+SINGLE_PRECISION_PATH_TOL = 5e-4
+
+
+def single_precision_path(rows, hidden, solver, tol):
+    """Whether a fold of ``rows`` walks its path in float32 (see :data:`SINGLE_PRECISION_PATH`)."""
+    if (hidden or solver != "lbfgs" or rows.dtype != np.float64
+            or tol < SINGLE_PRECISION_PATH_TOL):
+        return False
+    stored = rows.stored_values
+    if stored is None:
+        stored = rows.n_samples * rows.n_features
+    return stored * rows.n_outputs >= SINGLE_PRECISION_PATH
+
 
 # The folds share the covariance basis of all the rows only when building
 # it costs at least this many iterations of a fold's solver: a fold's own
@@ -553,9 +587,12 @@ def fold_path(
     n_iter : ndarray of shape (n_alphas,)
         Solver iterations per strength (0 after the path stopped).
     """
+    rows = InMemoryRows(X[train], targets[train], weight[train])
+    if single_precision_path(rows, hidden, solver, tol):
+        rows = rows.in_single_precision()
     rows, varying, problem, theta, basis = _walk_problem(
-        InMemoryRows(X[train], targets[train], weight[train]), hidden, activation,
-        pos_weight, label_smoothing, solver, random_state, shared=shared)
+        rows, hidden, activation, pos_weight, label_smoothing, solver, random_state,
+        shared=shared)
     objective = problem.objective
     layout = objective.layout
     n_outputs = rows.n_outputs

@@ -155,6 +155,12 @@ class InMemoryRows:
         block = self._block
         return InMemoryRows(block.X[:, features], block.targets, block.weight)
 
+    def in_single_precision(self):
+        """The same rows with ``X`` and the targets in float32 (the weights stay float64)."""
+        block = self._block
+        return InMemoryRows(block.X.astype(np.float32), block.targets.astype(np.float32),
+                            block.weight)
+
     @property
     def product_dtype(self):
         """The dtype the linear model's loss products are formed in (see below)."""

@@ -325,6 +325,46 @@ def test_path_products_in_single_precision_choose_as_double_ones(data, monkeypat
     np.testing.assert_array_equal(single.coefs_[0], double.coefs_[0])
 
 
+@pytest.mark.parametrize("sparse_rows", [True, False], ids=["sparse", "dense"])
+def test_large_folds_walk_in_single_precision_and_choose_as_double_ones(
+        data, monkeypatch, sparse_rows):
+    # A linear model's large folds walk their paths in float32 (rows,
+    # targets, products, loss), lowered to every size here: each fold's rows
+    # are cast, the held-out scores move by float32's rounding only, the
+    # choices and the float64 refit are the same. A tolerance below what
+    # float32 fits reach, and a network, keep the float64 path.
+    import skbce._path as path
+    from skbce._rows import InMemoryRows
+
+    monkeypatch.setattr(path, "_STACK_WORK", 0)  # folds solved apart
+    X, Y = data
+    if sparse_rows:
+        from scipy import sparse
+
+        X = sparse.csr_matrix(np.where(np.abs(X) > 1.0, np.abs(X), 0.0))
+    params = dict(alphas=ALPHAS, per_label=True, random_state=0)
+    double = quiet(BCEMultiLabelClassifierCV(**params), X, Y)
+    cast = []
+    in_single = InMemoryRows.in_single_precision
+    monkeypatch.setattr(InMemoryRows, "in_single_precision",
+                        lambda rows: cast.append(rows.n_samples) or in_single(rows))
+    monkeypatch.setattr(path, "SINGLE_PRECISION_PATH", 0)
+    single = quiet(BCEMultiLabelClassifierCV(**params), X, Y)
+    assert len(cast) == 5  # every fold, not the refit
+    walked = ~np.isnan(double.scores_)
+    np.testing.assert_array_equal(np.isnan(single.scores_), ~walked)
+    np.testing.assert_allclose(single.scores_[walked], double.scores_[walked], atol=1e-5)
+    assert not np.array_equal(single.scores_[walked], double.scores_[walked])
+    np.testing.assert_array_equal(single.alpha_, double.alpha_)
+    np.testing.assert_array_equal(single.coefs_[0], double.coefs_[0])
+    assert single.coefs_[0].dtype == np.float64
+
+    cast.clear()
+    quiet(BCEMultiLabelClassifierCV(tol=1e-6, **params), X, Y)  # path tolerance 9e-5
+    quiet(BCEMultiLabelClassifierCV((3,), alphas=ALPHAS[:2], random_state=0), X, Y)
+    assert not cast
+
+
 def test_integer_alphas_span_a_range_relative_to_the_sample_weight(data):
     X, Y = data
     cv = quiet(BCEMultiLabelClassifierCV(alphas=5), X, Y)
