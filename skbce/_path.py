@@ -323,8 +323,9 @@ def _held_out_scorer(X, targets, weight, test, layout, activation, dtype, varyin
 
     ``theta`` is over the ``varying`` features (all when ``None``). The
     default score's logits are formed in ``dtype``: float32 where the
-    fold's training products are (:data:`SINGLE_PRECISION_PRODUCT`), its
-    held-out rows cast once; the loss of the logits is summed in float64.
+    fold's training products are (:data:`SINGLE_PRECISION_PATH`,
+    :data:`SINGLE_PRECISION_PRODUCT`), its held-out rows cast once; the
+    loss of the logits is summed in float64.
     """
     n_features = X.shape[1]
     X_test = X[test] if varying is None else X[test][:, varying]
@@ -362,14 +363,16 @@ SINGLE_PRECISION_PRODUCT = SMALL_PRODUCT
 # have at least this many multiply-adds (stored values of X times labels)
 # and its fits' tolerance is at least SINGLE_PRECISION_PATH_TOL. Against the
 # float64 path (only the large products in float32 above), CV fit time at
-# the defaults, per label and one alpha: delicious's 50 most frequent labels
-# (9.6e6) 0.77 and 0.87, rare (8.8e6) 0.72 and 0.67, bibtex-shaped (3.9e7)
-# 0.88 and 1.10 (its products were in float32 already), dense (3.0e8: its
-# BLAS products too) 0.57 and 0.55; every alpha the same but 1% of
+# the defaults, per label and one alpha (best of 2-3, interleaved):
+# delicious's 50 most frequent labels (9.6e6) 0.77-0.83 and 0.87, rare
+# (8.8e6) 0.70 and 0.70, bibtex-shaped (3.9e7) 0.88 and 0.87 (its products
+# were in float32 already), dense (3.0e8: its BLAS products too) 0.56 and
+# 0.54, delicious (983 labels, one alpha) 0.82; every alpha the same but 1% of
 # bibtex's labels (test BCE +4e-6), 3% of rare's (-3e-6) and 6% of dense's
 # (+6e-6). Smaller problems stay in float64: their fits are mostly fixed
 # costs, and on medical (1.3e5) the float32 path took 1.4 times as long and
-# moved 16% of the labels (benchmarks/README.md).
+# moved 16% of the labels (benchmarks/README.md). Folds walked as one
+# problem are below this size (_STACK_WORK).
 SINGLE_PRECISION_PATH = 2**23
 
 # Float32 fits stop, their line search finding no decrease, at a largest

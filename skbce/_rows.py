@@ -163,7 +163,10 @@ class InMemoryRows:
 
     @property
     def product_dtype(self):
-        """The dtype the linear model's loss products are formed in (see below)."""
+        """The dtype the linear model's loss products are formed in.
+
+        ``X``'s, or float32 after :meth:`use_single_precision_products`.
+        """
         return np.float32 if self._block.product_X is not None else self.dtype
 
     def use_single_precision_products(self):
