@@ -32,6 +32,7 @@ from sklearn.utils import check_random_state
 from ._constant_features import drop_constant_features, widen_linear
 from ._lbfgs import keep_columns
 from ._loss import BLOCK_BYTES, block_rows
+from ._moments import weighted_column_squares, weighted_sum
 from ._network import ParameterLayout, allocate_activations, forward, initial_parameters
 from ._penalty import L2Penalty
 from ._preconditioner import (
@@ -383,15 +384,46 @@ SINGLE_PRECISION_PATH = 2**23
 SINGLE_PRECISION_PATH_TOL = 5e-4
 
 
-def single_precision_path(rows, hidden, solver, tol):
-    """Whether a fold of ``rows`` walks its path in float32 (see :data:`SINGLE_PRECISION_PATH`)."""
-    if (hidden or solver != "lbfgs" or rows.dtype != np.float64
+# Float32 keeps about seven significant digits. A fold walks in float32
+# only where every feature that varies over its rows has its largest
+# magnitude within SINGLE_PRECISION_SPREAD standard deviations: the cast
+# then moves a value by at most 6e-5 of its feature's spread (a feature of
+# 1e6 plus a spread of 1e-3 would lose all of it). Standardized and max-abs
+# scaled features pass, as do counts and 0/1 words down to a word in one row
+# of a million; and no value may come near float32's overflow.
+SINGLE_PRECISION_SPREAD = 1e3
+_SINGLE_PRECISION_LARGEST = 1e30
+
+
+def keeps_in_single_precision(X):
+    """Whether ``X``'s features survive a cast to float32 (see :data:`SINGLE_PRECISION_SPREAD`)."""
+    n_samples = X.shape[0]
+    if n_samples == 0:
+        return False
+    ones = np.ones(n_samples)
+    mean = weighted_sum(X, ones) / n_samples
+    # Rounded to zero or below where an offset dwarfs the spread: that fails.
+    spread = np.sqrt(np.maximum(weighted_column_squares(X, ones) / n_samples - mean**2, 0.0))
+    high, low = X.max(axis=0), X.min(axis=0)
+    if sparse.issparse(X):
+        high, low = high.toarray().ravel(), low.toarray().ravel()
+    largest = np.maximum(np.abs(high), np.abs(low))
+    varies = high != low
+    return bool(largest.max(initial=0.0) < _SINGLE_PRECISION_LARGEST
+                and np.all(largest[varies] <= SINGLE_PRECISION_SPREAD * spread[varies]))
+
+
+def single_precision_path(X, n_outputs, hidden, solver, tol):
+    """Whether a fold of training rows ``X`` walks its path in float32.
+
+    See :data:`SINGLE_PRECISION_PATH`, :data:`SINGLE_PRECISION_PATH_TOL` and
+    :data:`SINGLE_PRECISION_SPREAD`.
+    """
+    if (hidden or solver != "lbfgs" or X.dtype != np.float64
             or tol < SINGLE_PRECISION_PATH_TOL):
         return False
-    stored = rows.stored_values
-    if stored is None:
-        stored = rows.n_samples * rows.n_features
-    return stored * rows.n_outputs >= SINGLE_PRECISION_PATH
+    stored = X.nnz if sparse.issparse(X) else X.size
+    return stored * n_outputs >= SINGLE_PRECISION_PATH and keeps_in_single_precision(X)
 
 
 # The folds share the covariance basis of all the rows only when building
@@ -590,8 +622,9 @@ def fold_path(
     n_iter : ndarray of shape (n_alphas,)
         Solver iterations per strength (0 after the path stopped).
     """
-    rows = InMemoryRows(X[train], targets[train], weight[train])
-    if single_precision_path(rows, hidden, solver, tol):
+    X_train = X[train]
+    rows = InMemoryRows(X_train, targets[train], weight[train])
+    if single_precision_path(X_train, targets.shape[1], hidden, solver, tol):
         rows = rows.in_single_precision()
     rows, varying, problem, theta, basis = _walk_problem(
         rows, hidden, activation, pos_weight, label_smoothing, solver, random_state,

@@ -332,7 +332,8 @@ def test_large_folds_walk_in_single_precision_and_choose_as_double_ones(
     # targets, products, loss), lowered to every size here: each fold's rows
     # are cast, the held-out scores move by float32's rounding only, the
     # choices and the float64 refit are the same. A tolerance below what
-    # float32 fits reach, and a network, keep the float64 path.
+    # float32 fits reach, a network, and a feature float32 would blur keep
+    # the float64 path.
     import skbce._path as path
     from skbce._rows import InMemoryRows
 
@@ -362,7 +363,38 @@ def test_large_folds_walk_in_single_precision_and_choose_as_double_ones(
     cast.clear()
     quiet(BCEMultiLabelClassifierCV(tol=1e-6, **params), X, Y)  # path tolerance 9e-5
     quiet(BCEMultiLabelClassifierCV((3,), alphas=ALPHAS[:2], random_state=0), X, Y)
+    offset = X.toarray() if sparse_rows else X.copy()
+    offset[:, 0] = 1e6 + 1e-3 * offset[:, 0]
+    quiet(BCEMultiLabelClassifierCV(**params), offset, Y)
     assert not cast
+
+
+def test_features_float32_would_blur_keep_the_double_path():
+    # Float32's seven digits: a feature whose spread is a tiny fraction of
+    # its magnitude (an unscaled offset) or a value near float32's overflow
+    # keeps a fold in float64; scaled features, counts and rare 0/1 words pass.
+    from scipy import sparse
+
+    from skbce._path import keeps_in_single_precision
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4))
+    assert keeps_in_single_precision(X)
+    counts = rng.poisson(3.0, size=(500, 4)).astype(float)
+    assert keeps_in_single_precision(counts)
+    words = sparse.random(10_000, 50, density=0.01, random_state=0, format="csr")
+    words.data[:] = 1.0
+    once = sparse.csr_matrix(([1.0], ([0], [0])), shape=(10_000, 1))
+    # A word in one row of 10,000: 1 is 100 of its standard deviations.
+    assert keeps_in_single_precision(sparse.hstack([words, once], format="csr"))
+    offset = X.copy()
+    offset[:, 1] = 1e6 + 1e-3 * X[:, 1]
+    assert not keeps_in_single_precision(offset)
+    assert not keeps_in_single_precision(sparse.csr_matrix(offset))
+    huge = X.copy()
+    huge[:, 2] = 1e31  # constant, but not castable
+    assert not keeps_in_single_precision(huge)
+    assert keeps_in_single_precision(np.column_stack([X, np.full(500, 7.0)]))
 
 
 def test_integer_alphas_span_a_range_relative_to_the_sample_weight(data):
