@@ -286,6 +286,17 @@ def test_folds_and_refit_share_the_low_rank_maps_directions(monkeypatch, stacked
     assert not maps
 
 
+def assert_rounding_only(single, double, **tolerance):
+    """A path in (partly) float32 against the float64 one: its scores move by
+    rounding only, over the same strengths, to the same choices and refit."""
+    walked = ~np.isnan(double.scores_)
+    np.testing.assert_array_equal(np.isnan(single.scores_), ~walked)
+    np.testing.assert_allclose(single.scores_[walked], double.scores_[walked], **tolerance)
+    assert not np.array_equal(single.scores_[walked], double.scores_[walked])
+    np.testing.assert_array_equal(single.alpha_, double.alpha_)
+    np.testing.assert_array_equal(single.coefs_[0], double.coefs_[0])
+
+
 @pytest.mark.parametrize("stacked", [True, False], ids=["stacked", "apart"])
 def test_path_products_in_single_precision_choose_as_double_ones(data, monkeypatch, stacked):
     # On large sparse rows the path's fits and held-out logits form their
@@ -317,12 +328,7 @@ def test_path_products_in_single_precision_choose_as_double_ones(data, monkeypat
     single = quiet(BCEMultiLabelClassifierCV(**params), words, Y)
     assert len(copies) == (1 if stacked else 5)  # every walked problem, not the refit
     assert set(held_out) == {np.dtype(np.float32)}  # and its held-out logits
-    walked = ~np.isnan(double.scores_)
-    np.testing.assert_array_equal(np.isnan(single.scores_), ~walked)
-    np.testing.assert_allclose(single.scores_[walked], double.scores_[walked], rtol=1e-5)
-    assert not np.array_equal(single.scores_[walked], double.scores_[walked])
-    np.testing.assert_array_equal(single.alpha_, double.alpha_)
-    np.testing.assert_array_equal(single.coefs_[0], double.coefs_[0])
+    assert_rounding_only(single, double, rtol=1e-5)
 
 
 @pytest.mark.parametrize("sparse_rows", [True, False], ids=["sparse", "dense"])
@@ -352,12 +358,7 @@ def test_large_folds_walk_in_single_precision_and_choose_as_double_ones(
     monkeypatch.setattr(path, "SINGLE_PRECISION_PATH", 0)
     single = quiet(BCEMultiLabelClassifierCV(**params), X, Y)
     assert len(cast) == 5  # every fold, not the refit
-    walked = ~np.isnan(double.scores_)
-    np.testing.assert_array_equal(np.isnan(single.scores_), ~walked)
-    np.testing.assert_allclose(single.scores_[walked], double.scores_[walked], atol=1e-5)
-    assert not np.array_equal(single.scores_[walked], double.scores_[walked])
-    np.testing.assert_array_equal(single.alpha_, double.alpha_)
-    np.testing.assert_array_equal(single.coefs_[0], double.coefs_[0])
+    assert_rounding_only(single, double, atol=1e-5)
     assert single.coefs_[0].dtype == np.float64
 
     cast.clear()
