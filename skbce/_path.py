@@ -45,7 +45,7 @@ from ._preconditioner import (
 )
 from ._problem import build_problem
 from ._rows import InMemoryRows
-from ._solver import carries_pairs, covariance_basis, solve
+from ._solver import DIAGONAL_MAP, carries_pairs, covariance_basis, solve
 from ._threads import SMALL_PRODUCT, solve_blas_threads
 
 # The fits along the path stop at this multiple of the refit's tolerance.
@@ -491,21 +491,24 @@ def shared_basis(X, targets, weight, splits, *, stacked, hidden, solver, pos_wei
         return None
     n_train, stored = _fold_shape(X, splits)
     n_features, n_outputs = X.shape[1], targets.shape[1]
-    if covariance_is_affordable(n_train, n_features, n_outputs, stored):
-        build, iteration = covariance_costs(n_train, n_features, n_outputs, stored)
-        if not stacked and build < _SHARED_BASIS_ITERATIONS * iteration:
-            return None
-        kinds = (FeatureBasis,)
-    else:
+    low_rank = not covariance_is_affordable(n_train, n_features, n_outputs, stored)
+    if low_rank:
         rank = low_rank_size(n_train, n_features, stored)
         all_stored = X.nnz if sparse.issparse(X) else None
         if not rank or rank != low_rank_size(X.shape[0], n_features, all_stored):
             return None
-        kinds = (LeadingDirections, str)
+    else:
+        build, iteration = covariance_costs(n_train, n_features, n_outputs, stored)
+        if not stacked and build < _SHARED_BASIS_ITERATIONS * iteration:
+            return None
     _, varying, _, _, basis = _walk_problem(
         InMemoryRows(X, targets, weight), hidden, "relu", pos_weight, label_smoothing,
         solver, 0, walked=False)
-    return SharedBasis(varying, basis) if isinstance(basis, kinds) else None
+    if low_rank:
+        shares = basis is DIAGONAL_MAP or isinstance(basis, LeadingDirections)
+    else:
+        shares = isinstance(basis, FeatureBasis)
+    return SharedBasis(varying, basis) if shares else None
 
 
 def _walk_problem(rows, hidden, activation, pos_weight, label_smoothing, solver,

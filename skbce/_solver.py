@@ -488,10 +488,11 @@ def covariance_basis(objective, solver="lbfgs", judged_as=None, shared=None):
         rank = low_rank_size(n, d, stored)
         if not rank:
             return DIAGONAL_MAP
-        if isinstance(shared, str):
-            return shared
-        directions = shared
-        if not isinstance(shared, LeadingDirections):
+        if shared is DIAGONAL_MAP:
+            return DIAGONAL_MAP
+        if isinstance(shared, LeadingDirections):
+            directions = shared
+        else:
             directions = leading_directions(objective.correlation_operator(stride), d, rank)
         sampled = -(-objective.n_samples // stride)
         if not correlated(directions.eigenvalues, sampled, d):
